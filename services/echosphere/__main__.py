@@ -1,0 +1,3 @@
+from echosphere.cli import main
+
+main()
