@@ -207,9 +207,7 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
     """Build settings from ``ECHO_*`` variables; ``overrides`` are defaults the
     command line supplies (e.g. ``echosphere dev --data-dir``), which variables beat."""
     known = {*_FIELDS, *_LIMIT_FIELDS, "ECHO_JWT_KEYS_FILE"}
-    unknown = sorted(
-        k for k in environ if k.startswith("ECHO_") and not k.startswith("ECHO_TEST_")
-    )
+    unknown = sorted(k for k in environ if k.startswith("ECHO_") and not k.startswith("ECHO_TEST_"))
     unknown = [k for k in unknown if k not in known]
     if unknown:
         raise SettingsError(f"{unknown[0]}: unknown setting; see docs/operations.md")

@@ -58,10 +58,15 @@ class ConvRef:
 def parse_conv(value: str) -> ConvRef:
     """Parse and validate a conversation id, or raise ``InvalidInput``."""
     parts = value.split(":")
-    if len(parts) == 3 and parts[0] == "d" and parts[1] < parts[2]:
-        if looks_like_id(parts[1]) and looks_like_id(parts[2]):
-            users = (UserId(parts[1]), UserId(parts[2]))
-            return ConvRef(conv=ConvId(value), kind="direct", parties=users, group=None)
+    if (
+        len(parts) == 3
+        and parts[0] == "d"
+        and parts[1] < parts[2]
+        and looks_like_id(parts[1])
+        and looks_like_id(parts[2])
+    ):
+        users = (UserId(parts[1]), UserId(parts[2]))
+        return ConvRef(conv=ConvId(value), kind="direct", parties=users, group=None)
     if len(parts) == 2 and parts[0] == "g" and looks_like_id(parts[1]):
         return ConvRef(conv=ConvId(value), kind="group", parties=(), group=GroupId(parts[1]))
     raise InvalidInput("bad_conv", "conversation id must be d:<user>:<user> or g:<group>")

@@ -1,0 +1,1 @@
+"""The HTTP API (starlette): auth, users, friends, groups, conversations."""

@@ -1,0 +1,71 @@
+"""The starlette application of the HTTP API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from echosphere.api import auth, friends, groups, health, openapi, users
+from echosphere.api.routing import Call, Endpoint, Router, error_response, json_response, to_route
+from echosphere.chat.platform import Platform
+from echosphere.core.errors import EchoError
+
+logger = logging.getLogger(__name__)
+
+meta = Router("meta")
+
+
+@meta.route("GET", "/api/openapi.json", summary="This API's OpenAPI 3.1 document", auth=False)
+async def serve_openapi(call: Call[None]) -> Response:
+    return json_response(call.request.app.state.openapi)
+
+
+ROUTERS = (meta, health.router, auth.router, users.router, friends.router, groups.router)
+
+
+def endpoints(*, api: bool = True) -> list[Endpoint]:
+    """Every declared endpoint; only the health checks when ``api`` is False (a bare node)."""
+    routers = ROUTERS if api else (health.router,)
+    return [e for router in routers for e in router.endpoints]
+
+
+async def _echo_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, EchoError)
+    return error_response(error)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    codes = {404: "route_not_found", 405: "method_not_allowed"}
+    code = codes.get(error.status_code, "bad_request")
+    return error_response(EchoError(code, str(error.detail), status=error.status_code))
+
+
+async def _crash(request: Request, error: Exception) -> Response:
+    logger.exception("request failed", extra={"path": request.url.path})
+    return error_response(EchoError("internal", "internal error", status=500))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    EchoError: _echo_error,
+    HTTPException: _http_error,
+    Exception: _crash,
+}
+
+
+def build_api(
+    platform: Platform, *, api: bool = True, extra_routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    app = Starlette(
+        routes=[*(to_route(e, platform) for e in endpoints(api=api)), *extra_routes],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    app.state.openapi = openapi.build_document(endpoints())
+    return app

@@ -1,0 +1,33 @@
+"""The running platform as the API and the nodes see it: ports plus settings.
+
+The composition module builds one ``Platform`` from the settings and hands
+it to ``api`` and ``node``; neither knows which adapters are behind it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from echosphere.config import Settings
+from echosphere.core.ports import KV, Bus, Registry, SmsSender, Store
+from echosphere.core.tokens import TokenSigner
+
+
+@dataclass(slots=True)
+class Platform:
+    settings: Settings
+    store: Store
+    kv: KV
+    bus: Bus
+    registry: Registry
+    sms: SmsSender
+    signer: TokenSigner
+    clock: Callable[[], float] = field(default=time.time)
+    """Wall clock in seconds; tests replace it."""
+
+    @property
+    def pepper(self) -> str:
+        """Server-side key for hashing low-entropy secrets such as login codes."""
+        return self.settings.jwt_keys[0][1]

@@ -1,0 +1,87 @@
+"""The ``echosphere`` command: ``dev`` runs everything in one process;
+``serve api`` and ``serve node`` run one role of a cluster."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from echosphere import __version__
+from echosphere.composition import Role, build_app, build_platform, dev_settings
+from echosphere.config import Settings, SettingsError, load_settings
+from echosphere.logs import configure_logging
+
+logger = logging.getLogger("echosphere")
+
+WS_MAX_BYTES = 1024 * 1024
+"""Frames past this are cut off by the server itself; below it, the node answers
+an oversized frame with an error and keeps the connection."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="echosphere", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run the whole platform in one process")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8080)
+    dev.add_argument("--data-dir", type=Path, default=Path(".echosphere"))
+
+    serve = commands.add_parser("serve", help="run one role of a cluster")
+    serve.add_argument("role", choices=["api", "node"])
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    return parser
+
+
+def _run(settings: Settings, roles: tuple[Role, ...], host: str, port: int) -> None:
+    configure_logging(settings.log_format)
+    app = build_app(build_platform(settings), roles=roles)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        ws_max_size=WS_MAX_BYTES,
+        ws_ping_interval=None,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    logger.info("EchoSphere %s starting", __version__, extra={"roles": ",".join(roles)})
+
+    original_startup = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await original_startup(sockets)  # type: ignore[arg-type]
+        if server.started:
+            logger.info("EchoSphere ready at http://%s:%d (websocket /ws)", host, port)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "dev":
+            settings = load_settings(os.environ, data_dir=args.data_dir)
+            settings = dev_settings(settings, args.data_dir)
+            _run(settings, ("api", "node"), args.host, args.port)
+        else:
+            settings = load_settings(os.environ)
+            _run(settings, (args.role,), args.host, args.port)
+    except SettingsError as error:
+        print(f"echosphere: configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

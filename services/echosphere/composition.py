@@ -1,0 +1,126 @@
+"""Composition: the one place that turns settings into adapters.
+
+It picks each adapter by URL scheme, starts them in order, hands the
+``Platform`` to the API and the chat node, and closes everything in reverse
+on shutdown. In ``echosphere dev`` it also keeps a generated JWT key in the
+data directory, so sessions survive a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from echosphere.api.app import build_api
+from echosphere.backends.log_sms import LogSms
+from echosphere.backends.memory_bus import MemoryBus
+from echosphere.backends.memory_kv import MemoryKV
+from echosphere.backends.memory_registry import MemoryRegistry
+from echosphere.backends.sqlite import SqliteStore
+from echosphere.chat.platform import Platform
+from echosphere.config import Settings, SettingsError
+from echosphere.core.ports import KV, Bus, Registry, SmsSender, Store
+from echosphere.core.tokens import TokenSigner
+from echosphere.node.app import ChatNode, node_routes
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["api", "node"]
+
+
+def dev_settings(settings: Settings, data_dir: Path) -> Settings:
+    """Embedded defaults under ``data_dir``, with a signing key generated once."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "jwt.key"
+    if not key_file.exists():
+        key_file.write_text(f"dev1:{secrets.token_urlsafe(48)}\n")
+        key_file.chmod(0o600)
+    kid, _, secret = key_file.read_text().strip().partition(":")
+    keys = settings.jwt_keys or ((kid, secret),)
+    store_url = settings.store_url
+    if store_url == Settings().store_url:
+        store_url = f"sqlite:///{(data_dir / 'echosphere.db').resolve()}"
+    return dataclasses.replace(settings, data_dir=data_dir, store_url=store_url, jwt_keys=keys)
+
+
+def _scheme(url: str) -> str:
+    return urlsplit(url).scheme
+
+
+def build_store(url: str) -> Store:
+    if _scheme(url) == "sqlite":
+        return SqliteStore.from_url(url)
+    raise SettingsError(f"ECHO_STORE_URL: no adapter for {url!r}")
+
+
+def build_kv(url: str) -> KV:
+    if _scheme(url) == "memory":
+        return MemoryKV()
+    raise SettingsError(f"ECHO_KV_URL: no adapter for {url!r}")
+
+
+def build_bus(url: str) -> Bus:
+    if _scheme(url) == "memory":
+        return MemoryBus()
+    raise SettingsError(f"ECHO_BUS_URL: no adapter for {url!r}")
+
+
+def build_registry(url: str) -> Registry:
+    if _scheme(url) == "memory":
+        return MemoryRegistry()
+    raise SettingsError(f"ECHO_REGISTRY_URL: no adapter for {url!r}")
+
+
+def build_sms(url: str) -> SmsSender:
+    if _scheme(url) == "log":
+        return LogSms()
+    raise SettingsError(f"ECHO_SMS_URL: no adapter for {url!r}")
+
+
+def build_platform(settings: Settings) -> Platform:
+    if not settings.jwt_keys:
+        raise SettingsError("ECHO_JWT_KEYS: required (or ECHO_JWT_KEYS_FILE) outside dev mode")
+    return Platform(
+        settings=settings,
+        store=build_store(settings.store_url),
+        kv=build_kv(settings.kv_url),
+        bus=build_bus(settings.bus_url),
+        registry=build_registry(settings.registry_url),
+        sms=build_sms(settings.sms_url),
+        signer=TokenSigner(settings.jwt_keys, ttl=settings.access_ttl),
+    )
+
+
+def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) -> Starlette:
+    """The ASGI app for the given roles, owning the adapters' lifecycle."""
+    node = ChatNode(platform) if "node" in roles else None
+    extra: list[BaseRoute] = node_routes(node) if node else []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await platform.store.start()
+        await platform.kv.start()
+        if platform.sms.exposes_codes:
+            logger.warning("login codes are logged and returned to clients (ECHO_SMS_URL=log://)")
+        if node is not None:
+            await node.start()
+        try:
+            yield {}
+        finally:
+            if node is not None:
+                await node.stop()
+            await platform.kv.close()
+            await platform.store.close()
+
+    app = build_api(platform, api="api" in roles, extra_routes=extra)
+    app.router.lifespan_context = lifespan
+    return app

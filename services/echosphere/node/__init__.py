@@ -1,0 +1,1 @@
+"""The websocket chat node: sessions, local fan-out, presence and draining."""

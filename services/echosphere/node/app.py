@@ -1,0 +1,148 @@
+"""The chat node: accepts websockets, keeps presence, consumes the bus.
+
+A client authenticates with its access token, either in the first frame
+(``{"op": "auth", "token": ...}``) or as a ``bearer.<token>`` entry of the
+``Sec-WebSocket-Protocol`` header, never in the URL. One connection per
+device: a second connection of the same device replaces the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from echosphere.chat.delivery import Delivery
+from echosphere.chat.messenger import Messenger
+from echosphere.chat.platform import Platform
+from echosphere.chat.presence import Presence
+from echosphere.core import protocol
+from echosphere.core.errors import EchoError
+from echosphere.core.ids import DeviceId, UserId
+from echosphere.core.ports import NodeInfo
+from echosphere.core.tokens import Claims
+from echosphere.node.hub import Hub
+from echosphere.node.session import CLOSE_AUTH, CLOSE_REPLACED, Session
+
+logger = logging.getLogger(__name__)
+
+AUTH_TIMEOUT = 10.0
+
+
+class ChatNode:
+    def __init__(self, platform: Platform):
+        self.platform = platform
+        settings = platform.settings
+        self.node_id = settings.node_id
+        self.hub = Hub()
+        self.presence = Presence(platform.kv, ttl=settings.presence_ttl)
+        self.delivery = Delivery(
+            node_id=self.node_id, presence=self.presence, bus=platform.bus, local=self.hub.deliver
+        )
+        self.messenger = Messenger(platform, self.delivery)
+        self.draining = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        settings = self.platform.settings
+        await self.platform.bus.start(self.node_id, self.delivery.on_bus)
+        info = NodeInfo(
+            id=self.node_id,
+            address=settings.node_address,
+            connections=0,
+            draining=False,
+            started_at=self.platform.clock(),
+        )
+        await self.platform.registry.start(info)
+        self._tasks.append(asyncio.create_task(self._heartbeat(), name="node-heartbeat"))
+        logger.info("chat node started", extra={"node": self.node_id})
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for outlet in self.hub.outlets():
+            await self.presence.disconnected(outlet.user, outlet.device)
+        await self.platform.registry.close()
+        await self.platform.bus.close()
+
+    async def _heartbeat(self) -> None:
+        """Keep this node's presence entries and registry record alive."""
+        interval = self.platform.settings.presence_ttl / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                for outlet in self.hub.outlets():
+                    await self.presence.connected(outlet.user, outlet.device, self.node_id)
+                await self.platform.registry.update(
+                    connections=len(self.hub), draining=self.draining
+                )
+                self.delivery.live_nodes = max(1, len(await self.platform.registry.live_nodes()))
+            except Exception:
+                logger.warning("node heartbeat failed; retrying", exc_info=True)
+
+    def _verify(self, token: str) -> Claims:
+        return self.platform.signer.verify(token, now=self.platform.clock())
+
+    async def _authenticate(self, websocket: WebSocket) -> Claims:
+        offered = websocket.scope.get("subprotocols", [])
+        bearer = next((p for p in offered if p.startswith("bearer.")), None)
+        if bearer is not None:
+            claims = self._verify(bearer.removeprefix("bearer."))
+            await websocket.accept(subprotocol=protocol.SUBPROTOCOL)
+        else:
+            await websocket.accept(
+                subprotocol=protocol.SUBPROTOCOL if protocol.SUBPROTOCOL in offered else None
+            )
+            raw = await asyncio.wait_for(websocket.receive_text(), timeout=AUTH_TIMEOUT)
+            frame = protocol.decode_frame(raw)
+            if not isinstance(frame, protocol.Auth):
+                raise EchoError("auth_required", "the first frame must be auth")
+            claims = self._verify(frame.token)
+        if await self.platform.kv.get(f"revoked:{claims.device}") is not None:
+            raise EchoError("session_revoked", "this device was logged out")
+        return claims
+
+    async def serve(self, websocket: WebSocket) -> None:
+        if self.draining:
+            await websocket.close(1013, "node draining; connect to another node")
+            return
+        try:
+            claims = await self._authenticate(websocket)
+        except (EchoError, TimeoutError, WebSocketDisconnect, KeyError) as error:
+            reason = error.code if isinstance(error, EchoError) else "auth_required"
+            with contextlib.suppress(Exception):
+                await websocket.close(CLOSE_AUTH, reason)
+            return
+        await self._run(websocket, claims.user, claims.device)
+
+    async def _run(self, websocket: WebSocket, user: UserId, device: DeviceId) -> None:
+        session = Session(self, websocket, user, device)
+        previous = self.hub.add(session)
+        if isinstance(previous, Session):
+            previous.end(CLOSE_REPLACED, "replaced by a newer connection of this device")
+        await self.presence.connected(user, device, self.node_id)
+        logger.debug("session opened", extra={"user": user, "device": device})
+        hello = {
+            "op": "hello",
+            "v": protocol.VERSION,
+            "user": user,
+            "device": device,
+            "node": self.node_id,
+            "heartbeat": self.platform.settings.heartbeat,
+        }
+        try:
+            await session.run(hello)
+        finally:
+            if self.hub.remove(session):
+                with contextlib.suppress(Exception):
+                    await self.presence.disconnected(user, device)
+            logger.debug("session closed", extra={"user": user, "device": device})
+
+
+def node_routes(node: ChatNode) -> list[BaseRoute]:
+    return [WebSocketRoute("/ws", node.serve)]
