@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -26,8 +26,12 @@ from echosphere.backends.memory_bus import MemoryBus
 from echosphere.backends.memory_kv import MemoryKV
 from echosphere.backends.memory_registry import MemoryRegistry
 from echosphere.backends.sqlite import SqliteStore
+from echosphere.chat.delivery import Delivery
+from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
+from echosphere.chat.presence import Presence
 from echosphere.config import Settings, SettingsError
+from echosphere.core.ids import DeviceId, UserId
 from echosphere.core.ports import KV, Bus, Registry, SmsSender, Store
 from echosphere.core.tokens import TokenSigner
 from echosphere.node.app import ChatNode, node_routes
@@ -100,10 +104,25 @@ def build_platform(settings: Settings) -> Platform:
     )
 
 
+async def _no_local_sockets(users: Sequence[UserId], skip: DeviceId | None, frame: bytes) -> None:
+    return None
+
+
 def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) -> Starlette:
     """The ASGI app for the given roles, owning the adapters' lifecycle."""
     node = ChatNode(platform) if "node" in roles else None
     extra: list[BaseRoute] = node_routes(node) if node else []
+    if node is not None:
+        messenger = node.messenger
+    else:
+        # An API process publishes to the nodes but has no sockets of its own.
+        delivery = Delivery(
+            node_id=f"api:{platform.settings.node_id}",
+            presence=Presence(platform.kv, ttl=platform.settings.presence_ttl),
+            bus=platform.bus,
+            local=_no_local_sockets,
+        )
+        messenger = Messenger(platform, delivery)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -113,14 +132,18 @@ def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) 
             logger.warning("login codes are logged and returned to clients (ECHO_SMS_URL=log://)")
         if node is not None:
             await node.start()
+        else:
+            await platform.bus.start(None, None)
         try:
             yield {}
         finally:
             if node is not None:
                 await node.stop()
+            else:
+                await platform.bus.close()
             await platform.kv.close()
             await platform.store.close()
 
-    app = build_api(platform, api="api" in roles, extra_routes=extra)
+    app = build_api(platform, messenger=messenger, api="api" in roles, extra_routes=extra)
     app.router.lifespan_context = lifespan
     return app

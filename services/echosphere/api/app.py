@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from echosphere.api import auth, friends, groups, health, openapi, users
+from echosphere.api import auth, conversations, friends, groups, health, openapi, users
 from echosphere.api.routing import Call, Endpoint, Router, error_response, json_response, to_route
+from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
 from echosphere.core.errors import EchoError
 
@@ -27,7 +28,15 @@ async def serve_openapi(call: Call[None]) -> Response:
     return json_response(call.request.app.state.openapi)
 
 
-ROUTERS = (meta, health.router, auth.router, users.router, friends.router, groups.router)
+ROUTERS = (
+    meta,
+    health.router,
+    auth.router,
+    users.router,
+    friends.router,
+    groups.router,
+    conversations.router,
+)
 
 
 def endpoints(*, api: bool = True) -> list[Endpoint]:
@@ -61,11 +70,16 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 
 
 def build_api(
-    platform: Platform, *, api: bool = True, extra_routes: Sequence[BaseRoute] = ()
+    platform: Platform,
+    *,
+    messenger: Messenger,
+    api: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     app = Starlette(
         routes=[*(to_route(e, platform) for e in endpoints(api=api)), *extra_routes],
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.openapi = openapi.build_document(endpoints())
+    app.state.messenger = messenger
     return app

@@ -33,7 +33,9 @@ class MemoryBus:
         self._node_id: str | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, node_id: str, handler: BusHandler) -> None:
+    async def start(self, node_id: str | None, handler: BusHandler | None) -> None:
+        if node_id is None or handler is None:
+            return
         queue: asyncio.Queue[bytes] = asyncio.Queue(self._capacity)
         self._hub.queues[node_id] = queue
         self._node_id = node_id
