@@ -28,14 +28,28 @@ def _messenger(call: Call[Any]) -> Messenger:
     return cast(Messenger, call.request.app.state.messenger)
 
 
+LARGEST_SEQ = 2**63 - 1
+"""Seqs and limits past a signed 64-bit integer cannot reach the store."""
+
+
+def _integer(value: str) -> int | None:
+    if not value.isascii():
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if abs(number) <= LARGEST_SEQ else None
+
+
 def _int(call: Call[Any], name: str) -> int | None:
     value = call.query(name)
     if value is None:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput("bad_query", f"{name} must be an integer", status=400) from None
+    number = _integer(value)
+    if number is None:
+        raise InvalidInput("bad_query", f"{name} must be a 64-bit integer", status=400)
+    return number
 
 
 @router.route("GET", "/api/conversations", summary="My conversations with unread counts")
@@ -90,11 +104,11 @@ async def send_message(call: Call[NewMessage]) -> dict[str, Any]:
     "GET",
     "/api/conversations/{conv}/messages/{seq}/readers",
     summary="Who has read a message (members only)",
-    errors=("bad_conv", "forbidden"),
+    errors=("bad_conv", "forbidden", "bad_seq"),
 )
 async def readers(call: Call[None]) -> dict[str, Any]:
     audience = await access.readable(call.platform.store, call.path("conv"), call.user)
-    seq = int(call.path("seq")) if call.path("seq").isdigit() else -1
+    seq = _integer(call.path("seq")) or -1
     if seq < 1:
         raise InvalidInput("bad_seq", "seq must be a positive integer", status=400)
     found = await call.platform.store.readers(audience.ref.conv, seq)

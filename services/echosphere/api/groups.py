@@ -170,12 +170,13 @@ async def remove_member(call: Call[None]) -> None:
     target = me if target_id == call.user else await store.get_member(group.id, target_id)
     if target is None:
         raise NotFound("not_member", "that user is not a member")
-    if target.role is Role.OWNER:
-        raise Conflict("owner_must_transfer", "the owner must hand ownership on before leaving")
+    # Permission first, so that only the owner learns that ownership blocks leaving.
     if target is not me and not (
         me.role is Role.OWNER or (me.role is Role.ADMIN and target.role is Role.MEMBER)
     ):
         raise Forbidden("not_admin", "you may not remove this member")
+    if target.role is Role.OWNER:
+        raise Conflict("owner_must_transfer", "the owner must hand ownership on before leaving")
     await store.remove_member(group.id, target.user)
     await store.leave_conversation(group_conv(group.id), target.user)
 
@@ -185,7 +186,7 @@ async def remove_member(call: Call[None]) -> None:
     "/api/groups/{group_id}/members/{user_id}",
     summary="Change a member's role; making someone owner hands ownership over (owner only)",
     body=RoleChange,
-    errors=("group_not_found", "not_member", "not_owner"),
+    errors=("group_not_found", "not_member", "not_owner", "self"),
 )
 async def set_role(call: Call[RoleChange]) -> dict[str, Any]:
     store = call.platform.store

@@ -157,6 +157,12 @@ class Session:
             await self.reply(error_frame(error.code, error.message, error.cid))
         except EchoError as error:
             await self.reply(error_frame(error.code, error.message, cid))
+        except Closing:
+            raise
+        except Exception:
+            # Our bug, not the client's: say so, keep the connection and the process.
+            logger.exception("frame handling failed", extra={"user": self.user})
+            await self.reply(error_frame("internal", "internal error; try again", cid))
 
     def _count_bad(self) -> None:
         limits = self.node.platform.settings.limits
