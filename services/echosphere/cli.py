@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -16,6 +20,7 @@ from echosphere import __version__
 from echosphere.composition import Role, build_app, build_platform, dev_settings
 from echosphere.config import Settings, SettingsError, load_settings
 from echosphere.logs import configure_logging
+from echosphere.node.app import ChatNode
 
 logger = logging.getLogger("echosphere")
 
@@ -41,6 +46,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Server(uvicorn.Server):
+    """uvicorn, but the first SIGTERM to a chat node drains it before stopping."""
+
+    def __init__(self, config: uvicorn.Config, node: ChatNode | None):
+        super().__init__(config)
+        self.node = node
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+        if self.started:
+            host, port = self.config.host, self.config.port
+            logger.info("EchoSphere ready at http://%s:%d (websocket /ws)", host, port)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        node, loop = self.node, self._loop
+        if sig != signal.SIGTERM or node is None or node.draining or loop is None:
+            super().handle_exit(sig, frame)
+            return
+        self._captured_signals.append(sig)
+        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._drain_then_exit(node)))
+
+    async def _drain_then_exit(self, node: ChatNode) -> None:
+        try:
+            await node.drain()
+        finally:
+            self.should_exit = True
+
+
 def _run(settings: Settings, roles: tuple[Role, ...], host: str, port: int) -> None:
     configure_logging(settings.log_format)
     app = build_app(build_platform(settings), roles=roles)
@@ -54,17 +89,8 @@ def _run(settings: Settings, roles: tuple[Role, ...], host: str, port: int) -> N
         ws_ping_interval=None,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = Server(config, app.state.node)
     logger.info("EchoSphere %s starting", __version__, extra={"roles": ",".join(roles)})
-
-    original_startup = server.startup
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets)  # type: ignore[arg-type]
-        if server.started:
-            logger.info("EchoSphere ready at http://%s:%d (websocket /ws)", host, port)
-
-    server.startup = startup  # type: ignore[method-assign]
     server.run()
 
 

@@ -144,6 +144,13 @@ def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) 
             await platform.kv.close()
             await platform.store.close()
 
-    app = build_api(platform, messenger=messenger, api="api" in roles, extra_routes=extra)
+    app = build_api(
+        platform,
+        messenger=messenger,
+        api="api" in roles,
+        extra_routes=extra,
+        draining=lambda: node is not None and node.draining,
+    )
+    app.state.node = node
     app.router.lifespan_context = lifespan
     return app

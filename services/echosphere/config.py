@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 SCHEMES: dict[str, tuple[str, ...]] = {
-    "ECHO_STORE_URL": ("sqlite",),
-    "ECHO_KV_URL": ("memory",),
-    "ECHO_BUS_URL": ("memory",),
-    "ECHO_REGISTRY_URL": ("memory",),
+    "ECHO_STORE_URL": ("sqlite", "mongodb"),
+    "ECHO_KV_URL": ("memory", "redis"),
+    "ECHO_BUS_URL": ("memory", "amqp"),
+    "ECHO_REGISTRY_URL": ("memory", "zookeeper"),
     "ECHO_SMS_URL": ("log",),
 }
 """Accepted URL schemes per adapter variable."""
@@ -100,6 +100,10 @@ class Settings:
     """Seconds a sender may recall a message (ECHO_RECALL_WINDOW)."""
     presence_ttl: float = 90.0
     """Seconds a presence entry lives without a heartbeat (ECHO_PRESENCE_TTL)."""
+    drain_timeout: float = 30.0
+    """Seconds a draining node waits for its connections to leave (ECHO_DRAIN_TIMEOUT)."""
+    admin_token: str | None = None
+    """Bearer token for node administration such as ``POST /node/drain`` (ECHO_ADMIN_TOKEN)."""
     limits: Limits = Limits()
     log_format: str = "text"
     """``text`` for people, ``json`` for log collectors (ECHO_LOG_FORMAT)."""
@@ -154,6 +158,12 @@ def _choice(*options: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _secret(name: str, value: str) -> str:
+    if len(value) < 16:
+        raise SettingsError(f"{name}: too short; use at least 16 random characters")
+    return value
+
+
 def parse_jwt_keys(name: str, value: str) -> tuple[tuple[str, str], ...]:
     keys = []
     for pair in value.split(","):
@@ -188,6 +198,8 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ECHO_RECALL_WINDOW": ("recall_window", _positive(float)),
     "ECHO_PRESENCE_TTL": ("presence_ttl", _positive(float)),
     "ECHO_LOG_FORMAT": ("log_format", _choice("text", "json")),
+    "ECHO_DRAIN_TIMEOUT": ("drain_timeout", _positive(float)),
+    "ECHO_ADMIN_TOKEN": ("admin_token", _secret),
 }
 
 _LIMIT_FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -75,6 +75,7 @@ def build_api(
     messenger: Messenger,
     api: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
+    draining: Callable[[], bool] = lambda: False,
 ) -> Starlette:
     app = Starlette(
         routes=[*(to_route(e, platform) for e in endpoints(api=api)), *extra_routes],
@@ -82,4 +83,5 @@ def build_api(
     )
     app.state.openapi = openapi.build_document(endpoints())
     app.state.messenger = messenger
+    app.state.draining = draining
     return app

@@ -23,7 +23,7 @@ async def healthz(call: Call[None]) -> dict[str, Any]:
 @router.route(
     "GET",
     "/readyz",
-    summary="The store and KV answer; 503 otherwise",
+    summary="The store and KV answer and the node is not draining; 503 otherwise",
     auth=False,
     errors=("unavailable",),
 )
@@ -37,5 +37,7 @@ async def readyz(call: Call[None]) -> Response:
         except Exception as error:  # any failure means not ready
             logger.warning("readiness check failed", extra={"dependency": name})
             checks[name] = type(error).__name__
+    if call.request.app.state.draining():
+        checks["node"] = "draining"
     ready = all(v == "ok" for v in checks.values())
     return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)

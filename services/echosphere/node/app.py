@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from echosphere.chat.delivery import Delivery
@@ -24,6 +27,7 @@ from echosphere.core.errors import EchoError
 from echosphere.core.ids import DeviceId, UserId
 from echosphere.core.ports import NodeInfo
 from echosphere.core.tokens import Claims
+from echosphere.node.drain import drain
 from echosphere.node.hub import Hub
 from echosphere.node.session import CLOSE_AUTH, CLOSE_REPLACED, Session
 
@@ -44,6 +48,7 @@ class ChatNode:
         )
         self.messenger = Messenger(platform, self.delivery)
         self.draining = False
+        self._drain: asyncio.Future[int] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -57,6 +62,7 @@ class ChatNode:
             started_at=self.platform.clock(),
         )
         await self.platform.registry.start(info)
+        await self.presence.register_node(self.node_id)
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="node-heartbeat"))
         logger.info("chat node started", extra={"node": self.node_id})
 
@@ -66,24 +72,34 @@ class ChatNode:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         for outlet in self.hub.outlets():
-            await self.presence.disconnected(outlet.user, outlet.device)
+            with contextlib.suppress(Exception):
+                await self.presence.disconnected(outlet.user, outlet.device, self.node_id)
         await self.platform.registry.close()
         await self.platform.bus.close()
 
     async def _heartbeat(self) -> None:
-        """Keep this node's presence entries and registry record alive."""
+        """Keep this node's presence entries and registry record alive, learn which
+        nodes live, and sweep the presence of dead ones."""
         interval = self.platform.settings.presence_ttl / 3
         while True:
             await asyncio.sleep(interval)
             try:
-                for outlet in self.hub.outlets():
-                    await self.presence.connected(outlet.user, outlet.device, self.node_id)
-                await self.platform.registry.update(
-                    connections=len(self.hub), draining=self.draining
-                )
-                self.delivery.live_nodes = max(1, len(await self.platform.registry.live_nodes()))
+                await self.beat()
             except Exception:
                 logger.warning("node heartbeat failed; retrying", exc_info=True)
+
+    async def beat(self) -> None:
+        """One heartbeat (also called directly by tests)."""
+        for outlet in self.hub.outlets():
+            await self.presence.connected(outlet.user, outlet.device, self.node_id)
+        registry = self.platform.registry
+        await registry.update(connections=len(self.hub), draining=self.draining)
+        live = {node.id for node in await registry.live_nodes()} | {self.node_id}
+        self.presence.live = live
+        self.delivery.live_nodes = len(live)
+        swept = await self.presence.sweep(live=live, sweeper=self.node_id)
+        if swept:
+            logger.info("presence of dead nodes swept", extra={"nodes": ",".join(swept)})
 
     def _verify(self, token: str) -> Claims:
         return self.platform.signer.verify(token, now=self.platform.clock())
@@ -140,9 +156,30 @@ class ChatNode:
         finally:
             if self.hub.remove(session):
                 with contextlib.suppress(Exception):
-                    await self.presence.disconnected(user, device)
+                    await self.presence.disconnected(user, device, self.node_id)
             logger.debug("session closed", extra={"user": user, "device": device})
+
+    async def drain(self) -> int:
+        """Drain this node (see ``echosphere.node.drain``); connections left."""
+        if self._drain is None:
+            timeout = self.platform.settings.drain_timeout
+            self._drain = asyncio.ensure_future(drain(self, within=timeout))
+        return await asyncio.shield(self._drain)
+
+    async def drain_route(self, request: Request) -> Response:
+        """``POST /node/drain`` with the admin token: start draining, answer at once."""
+        token = self.platform.settings.admin_token
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if token is None or not hmac.compare_digest(given.encode(), token.encode()):
+            error = {"code": "unauthorized", "message": "the admin token is required"}
+            return JSONResponse({"error": error}, status_code=401)
+        task = asyncio.ensure_future(self.drain())
+        self._tasks.append(task)  # type: ignore[arg-type]
+        return JSONResponse({"draining": True, "connections": len(self.hub)}, status_code=202)
 
 
 def node_routes(node: ChatNode) -> list[BaseRoute]:
-    return [WebSocketRoute("/ws", node.serve)]
+    return [
+        WebSocketRoute("/ws", node.serve),
+        Route("/node/drain", node.drain_route, methods=["POST"]),
+    ]

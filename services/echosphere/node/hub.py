@@ -29,6 +29,10 @@ class Outlet(Protocol):
 
     def overflow(self) -> None: ...
 
+    def end(self, code: int, reason: str) -> None:
+        """Close after what is queued."""
+        ...
+
 
 class Hub:
     def __init__(self) -> None:
