@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from echosphere.backends.sqlite import SqliteStore
 from echosphere.backends.sqlite.migrations import MIGRATIONS, split_statements
+from echosphere.core.ids import UserId, direct_conv, new_id
+from tests.contract.test_store_contract_messages import draft
 
 
 def test_from_url_relative_and_absolute() -> None:
@@ -70,3 +73,17 @@ async def test_unstarted_store_refuses() -> None:
     """Using a store before start is a programming error, reported clearly."""
     with pytest.raises(RuntimeError, match="not started"):
         await SqliteStore("unused.db").ping()
+
+
+async def test_concurrent_retries_of_one_cid_leave_no_hole(tmp_path: Path) -> None:
+    """Embedded, racing retries of one cid take a single seq and leave none unused."""
+    store = SqliteStore(str(tmp_path / "echo.db"))
+    await store.start()
+    a, b = UserId(new_id()), UserId(new_id())
+    conv = direct_conv(a, b)
+    results = await asyncio.gather(
+        *(store.append_message(draft(conv, a, cid="dup")) for _ in range(10))
+    )
+    assert {message.seq for message, _ in results} == {1}
+    assert await store.last_seq(conv) == 1
+    await store.close()

@@ -123,13 +123,19 @@ async def test_concurrent_appends_are_continuous(store: Store) -> None:
 
 
 async def test_concurrent_retries_of_one_cid(store: Store) -> None:
-    """Concurrent sends of one cid store a single message."""
+    """Concurrent sends of one cid store a single message, and all of them return it.
+
+    Which seq it gets is not promised here: in cluster mode the losers of
+    the race may have taken seqs that stay unused (see the SQLite tests for
+    the embedded promise of no holes).
+    """
     a, _, conv = pair()
     results = await asyncio.gather(
         *(store.append_message(draft(conv, a, cid="dup")) for _ in range(10))
     )
     assert [created for _, created in results].count(True) == 1
-    assert {message.seq for message, _ in results} == {1}
+    stored = await store.messages_after(conv, 0, 20)
+    assert [message for message, _ in results] == stored * 10
 
 
 async def test_two_instances_append_continuously(store: Store, open_store: OpenStore) -> None:
