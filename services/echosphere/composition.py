@@ -21,11 +21,15 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from echosphere.api.app import build_api
+from echosphere.backends.amqp_bus import AmqpBus
 from echosphere.backends.log_sms import LogSms
 from echosphere.backends.memory_bus import MemoryBus
 from echosphere.backends.memory_kv import MemoryKV
 from echosphere.backends.memory_registry import MemoryRegistry
+from echosphere.backends.mongo import MongoStore
+from echosphere.backends.redis_kv import RedisKV
 from echosphere.backends.sqlite import SqliteStore
+from echosphere.backends.zookeeper_registry import ZookeeperRegistry
 from echosphere.chat.delivery import Delivery
 from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
@@ -61,26 +65,38 @@ def _scheme(url: str) -> str:
 
 
 def build_store(url: str) -> Store:
-    if _scheme(url) == "sqlite":
+    scheme = _scheme(url)
+    if scheme == "sqlite":
         return SqliteStore.from_url(url)
+    if scheme == "mongodb":
+        return MongoStore.from_url(url)
     raise SettingsError(f"ECHO_STORE_URL: no adapter for {url!r}")
 
 
 def build_kv(url: str) -> KV:
-    if _scheme(url) == "memory":
+    scheme = _scheme(url)
+    if scheme == "memory":
         return MemoryKV()
+    if scheme == "redis":
+        return RedisKV.from_url(url)
     raise SettingsError(f"ECHO_KV_URL: no adapter for {url!r}")
 
 
 def build_bus(url: str) -> Bus:
-    if _scheme(url) == "memory":
+    scheme = _scheme(url)
+    if scheme == "memory":
         return MemoryBus()
+    if scheme == "amqp":
+        return AmqpBus.from_url(url)
     raise SettingsError(f"ECHO_BUS_URL: no adapter for {url!r}")
 
 
 def build_registry(url: str) -> Registry:
-    if _scheme(url) == "memory":
+    scheme = _scheme(url)
+    if scheme == "memory":
         return MemoryRegistry()
+    if scheme == "zookeeper":
+        return ZookeeperRegistry.from_url(url)
     raise SettingsError(f"ECHO_REGISTRY_URL: no adapter for {url!r}")
 
 
@@ -134,12 +150,14 @@ def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) 
             await node.start()
         else:
             await platform.bus.start(None, None)
+            await platform.registry.start(None)
         try:
             yield {}
         finally:
             if node is not None:
                 await node.stop()
             else:
+                await platform.registry.close()
                 await platform.bus.close()
             await platform.kv.close()
             await platform.store.close()

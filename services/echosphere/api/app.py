@@ -10,9 +10,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
-from echosphere.api import auth, conversations, friends, groups, health, openapi, users
+from echosphere.api import auth, conversations, friends, groups, health, nodes, openapi, users
 from echosphere.api.routing import Call, Endpoint, Router, error_response, json_response, to_route
 from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
@@ -36,6 +36,7 @@ ROUTERS = (
     friends.router,
     groups.router,
     conversations.router,
+    nodes.router,
 )
 
 
@@ -81,7 +82,8 @@ def build_api(
         routes=[*(to_route(e, platform) for e in endpoints(api=api)), *extra_routes],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    app.state.openapi = openapi.build_document(endpoints())
+    mounted = [r for r in extra_routes if isinstance(r, Route)]
+    app.state.openapi = openapi.build_document(endpoints(), mounted=mounted)
     app.state.messenger = messenger
     app.state.draining = draining
     return app

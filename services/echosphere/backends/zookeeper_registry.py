@@ -98,7 +98,7 @@ class ZookeeperRegistry:
         try:
             if self._me is not None:
                 await asyncio.to_thread(zk.delete, f"{self._dir}/{self._me.id}")
-        except (*RETRYABLE, NoNodeError):  # type: ignore[misc]
+        except (*RETRYABLE, NoNodeError):
             pass
         await asyncio.to_thread(zk.stop)
         await asyncio.to_thread(zk.close)
