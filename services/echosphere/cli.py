@@ -107,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SettingsError as error:
         print(f"echosphere: configuration error: {error}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        # uvicorn re-raises the Ctrl-C it handled; the shutdown already ran.
+        sys.exit(130)
 
 
 if __name__ == "__main__":

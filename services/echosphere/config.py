@@ -9,6 +9,7 @@ accepted. Adapter URLs pick the technology by scheme.
 from __future__ import annotations
 
 import dataclasses
+import math
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -129,7 +130,7 @@ def _positive(kind: Callable[[str], _T]) -> Callable[[str, str], _T]:
             raise SettingsError(
                 f"{name}: {value!r} is not a {kind.__name__}; expected a positive number"
             ) from None
-        if not parsed > 0:  # type: ignore[operator]
+        if not parsed > 0 or not math.isfinite(parsed):  # type: ignore[operator,arg-type]
             raise SettingsError(f"{name}: {value!r} must be positive")
         return parsed
 
@@ -144,7 +145,7 @@ def _rate(name: str, value: str) -> RateLimit:
         raise SettingsError(
             f"{name}: {value!r} is not a rate; expected '<tokens per second>/<burst>', e.g. 5/20"
         ) from None
-    if parsed.rate <= 0 or parsed.burst < 1:
+    if not math.isfinite(parsed.rate) or parsed.rate <= 0 or parsed.burst < 1:
         raise SettingsError(f"{name}: {value!r} must have a positive rate and burst")
     return parsed
 
@@ -165,7 +166,7 @@ def _secret(name: str, value: str) -> str:
 
 
 def parse_jwt_keys(name: str, value: str) -> tuple[tuple[str, str], ...]:
-    keys = []
+    keys: list[tuple[str, str]] = []
     for pair in value.split(","):
         kid, sep, secret = pair.strip().partition(":")
         if not sep or not kid or len(secret) < 32:
@@ -173,6 +174,8 @@ def parse_jwt_keys(name: str, value: str) -> tuple[tuple[str, str], ...]:
                 f"{name}: expected comma-separated 'kid:secret' pairs with secrets of "
                 "at least 32 characters"
             )
+        if any(kid == known for known, _ in keys):
+            raise SettingsError(f"{name}: key id {kid!r} appears twice; key ids must be unique")
         keys.append((kid, secret))
     return tuple(keys)
 

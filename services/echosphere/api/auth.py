@@ -156,21 +156,15 @@ async def refresh(call: Call[RefreshRequest]) -> dict[str, Any]:
     if not tokens.same(old_hash, device.refresh_hash) or not await platform.store.rotate_refresh(
         device.id, old_hash=old_hash, new_hash=tokens.hash_secret(fresh), now=now
     ):
-        await revoke(platform, device.id)
+        await platform.sessions.revoke(device.id)
         logger.warning("rotated refresh token reused; device revoked", extra={"device": device.id})
         raise Unauthorized("refresh_reused", "this refresh token was already used; log in again")
     return _session(platform, device, fresh)
 
 
-async def revoke(platform: Platform, device_id: DeviceId) -> None:
-    """End a device's session now: refresh refused, access tokens refused until they expire."""
-    await platform.store.revoke_device(device_id)
-    await platform.kv.set(f"revoked:{device_id}", "1", ttl=platform.settings.access_ttl + 60)
-
-
 @router.route("POST", "/api/auth/logout", summary="Log this device out", status=204)
 async def logout(call: Call[None]) -> None:
-    await revoke(call.platform, call.device)
+    await call.platform.sessions.revoke(call.device)
 
 
 @router.route("GET", "/api/auth/devices", summary="List my logged-in devices")
@@ -190,4 +184,4 @@ async def delete_device(call: Call[None]) -> None:
     device = await call.platform.store.get_device(DeviceId(call.path("device_id")))
     if device is None or device.user != call.user:
         raise NotFound("device_not_found", "no such device")
-    await revoke(call.platform, device.id)
+    await call.platform.sessions.revoke(device.id)

@@ -149,8 +149,10 @@ async def update_group(call: Call[GroupChange]) -> dict[str, Any]:
 async def add_members(call: Call[NewMembers]) -> dict[str, Any]:
     store = call.platform.store
     group, _ = await _membership(call)
-    room = call.platform.settings.limits.group_max_members - await store.count_members(group.id)
-    wanted = await _check_invitees(call, call.body.user_ids, room)
+    present = {m.user for m in await store.list_members(group.id)}
+    room = call.platform.settings.limits.group_max_members - len(present)
+    newcomers = [u for u in call.body.user_ids if u not in present]
+    wanted = await _check_invitees(call, newcomers, room)
     added = await store.add_members(group.id, wanted, now=call.platform.clock())
     await store.join_conversation(group_conv(group.id), added)
     return {"added": added}
@@ -170,7 +172,7 @@ async def remove_member(call: Call[None]) -> None:
     target = me if target_id == call.user else await store.get_member(group.id, target_id)
     if target is None:
         raise NotFound("not_member", "that user is not a member")
-    # Permission first, so that only the owner learns that ownership blocks leaving.
+    # Rights first: kicking the owner is refused for want of rights, not for want of a transfer.
     if target is not me and not (
         me.role is Role.OWNER or (me.role is Role.ADMIN and target.role is Role.MEMBER)
     ):

@@ -1,4 +1,9 @@
-"""The OpenAPI 3.1 document, built from the same endpoint declarations as the routes."""
+"""The OpenAPI 3.1 document, built from the same endpoint declarations as the routes.
+
+HTTP routes that other parts mount beside the API (the chat node's admin
+routes) are listed too, from their path, methods and docstring, so the
+document names every HTTP route the application serves.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
+from starlette.routing import Route
 
 import echosphere
 from echosphere.api.routing import Endpoint
@@ -70,10 +76,27 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     return operation
 
 
-def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
+def _mounted_operation(route: Route, method: str) -> dict[str, Any]:
+    """An operation for a route declared outside the endpoint table."""
+    doc = (route.endpoint.__doc__ or route.path).strip().splitlines()[0]
+    error = {"$ref": "#/components/responses/Error"}
+    return {
+        "summary": doc,
+        "operationId": f"{route.name}_{method.lower()}",
+        "tags": ["node"],
+        "responses": {"2XX": {"description": "success"}, "4XX": error},
+    }
+
+
+def build_document(
+    endpoints: Sequence[Endpoint], *, mounted: Sequence[Route] = ()
+) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+    for route in mounted:
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            paths.setdefault(route.path, {})[method.lower()] = _mounted_operation(route, method)
     bodies = sorted({e.body for e in endpoints if e.body is not None}, key=lambda t: t.__name__)
     _, schemas = msgspec.json.schema_components(bodies, ref_template="#/components/schemas/{name}")
     return {

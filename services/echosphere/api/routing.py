@@ -135,8 +135,7 @@ async def authenticate(platform: Platform, request: Request) -> tuple[UserId, De
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("unauthorized", "send 'Authorization: Bearer <access token>'")
     claims = platform.signer.verify(token.strip(), now=platform.clock())
-    if await platform.kv.get(f"revoked:{claims.device}") is not None:
-        raise Unauthorized("session_revoked", "this device was logged out")
+    await platform.sessions.check(claims.user, claims.device)
     return claims.user, claims.device
 
 

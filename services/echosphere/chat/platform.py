@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from echosphere.chat.sessions import Sessions
 from echosphere.config import Settings
 from echosphere.core.ports import KV, Bus, Registry, SmsSender, Store
 from echosphere.core.tokens import TokenSigner
@@ -26,6 +27,10 @@ class Platform:
     signer: TokenSigner
     clock: Callable[[], float] = field(default=time.time)
     """Wall clock in seconds; tests replace it."""
+    sessions: Sessions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = Sessions(self.store, self.kv, access_ttl=self.settings.access_ttl)
 
     @property
     def pepper(self) -> str:

@@ -119,8 +119,7 @@ class ChatNode:
             if not isinstance(frame, protocol.Auth):
                 raise EchoError("auth_required", "the first frame must be auth")
             claims = self._verify(frame.token)
-        if await self.platform.kv.get(f"revoked:{claims.device}") is not None:
-            raise EchoError("session_revoked", "this device was logged out")
+        await self.platform.sessions.check(claims.user, claims.device)
         return claims
 
     async def serve(self, websocket: WebSocket) -> None:
