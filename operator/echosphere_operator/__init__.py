@@ -1,0 +1,1 @@
+"""The EchoSphere operator: kopf handlers over pure manifest builders."""
