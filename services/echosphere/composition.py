@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 
 from echosphere.api.app import build_api
 from echosphere.backends.amqp_bus import AmqpBus
+from echosphere.backends.lease_registry import LeaseRegistry
 from echosphere.backends.log_sms import LogSms
 from echosphere.backends.memory_bus import MemoryBus
 from echosphere.backends.memory_kv import MemoryKV
@@ -97,6 +98,8 @@ def build_registry(url: str) -> Registry:
         return MemoryRegistry()
     if scheme == "zookeeper":
         return ZookeeperRegistry.from_url(url)
+    if scheme == "k8s-lease":
+        return LeaseRegistry.from_url(url)
     raise SettingsError(f"ECHO_REGISTRY_URL: no adapter for {url!r}")
 
 

@@ -21,7 +21,7 @@ SCHEMES: dict[str, tuple[str, ...]] = {
     "ECHO_STORE_URL": ("sqlite", "mongodb"),
     "ECHO_KV_URL": ("memory", "redis"),
     "ECHO_BUS_URL": ("memory", "amqp"),
-    "ECHO_REGISTRY_URL": ("memory", "zookeeper"),
+    "ECHO_REGISTRY_URL": ("memory", "zookeeper", "k8s-lease"),
     "ECHO_SMS_URL": ("log",),
 }
 """Accepted URL schemes per adapter variable."""

@@ -1,19 +1,20 @@
 """The node registry contract, against every adapter that can run here.
 
 ZooKeeper is the real server started by ``scripts/services up``; each test
-uses its own chroot. The Kubernetes Lease adapter runs against a Kubernetes
-API emulator in its own module.
+uses its own chroot. Kubernetes Leases are served by kmock's API emulator.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from echosphere.backends.lease_registry import LeaseRegistry, lease_body, node_from_lease
 from echosphere.backends.memory_registry import MemoryRegistry
 from echosphere.backends.zookeeper_registry import ZookeeperRegistry
 from echosphere.core.errors import Unavailable
@@ -30,11 +31,22 @@ def _zookeeper_factory() -> Factory:
     return lambda: ZookeeperRegistry.from_url(url + chroot)
 
 
-@pytest.fixture(params=["memory", "zookeeper"])
+def _lease_factory(request: pytest.FixtureRequest) -> Factory:
+    """Leases on kmock's Kubernetes API emulator: no Kubernetes API server can run here
+    (the kind workflow runs the same adapter against a real one)."""
+    emulator = request.getfixturevalue("kmock")
+    api = str(emulator.url).rstrip("/")
+    cluster = f"c{secrets.token_hex(3)}"
+    return lambda: LeaseRegistry(namespace="echo", cluster=cluster, api=api, duration=15)
+
+
+@pytest.fixture(params=["memory", "zookeeper", "lease"])
 def registry_factory(request: pytest.FixtureRequest) -> Factory:
     if request.param == "memory":
         shared = MemoryRegistry()
         return lambda: shared
+    if request.param == "lease":
+        return _lease_factory(request)
     return _zookeeper_factory()
 
 
@@ -122,3 +134,28 @@ async def test_zookeeper_unreachable_is_unavailable() -> None:
     registry = ZookeeperRegistry("127.0.0.1:1", session_timeout=1.0)
     with pytest.raises(Unavailable):
         await registry.start(None)
+
+
+def test_lease_past_its_duration_is_dead() -> None:
+    """A Lease not renewed within its duration no longer counts as a live node."""
+    lease = lease_body(info("old", 7), cluster="c", duration=15)
+    renewed = datetime.datetime.fromisoformat(lease["spec"]["renewTime"].replace("Z", "+00:00"))
+    alive = node_from_lease(lease, now=renewed + datetime.timedelta(seconds=14))
+    assert alive is not None
+    assert (alive.id, alive.connections) == ("old", 7)
+    assert node_from_lease(lease, now=renewed + datetime.timedelta(seconds=16)) is None
+
+
+async def test_leases_of_other_clusters_are_ignored(kmock: object) -> None:
+    """Two clusters in one namespace see only their own nodes."""
+    api = str(kmock.url).rstrip("/")  # type: ignore[attr-defined]
+    mine = LeaseRegistry(namespace="echo", cluster="mine", api=api)
+    theirs = LeaseRegistry(namespace="echo", cluster="theirs", api=api)
+    await mine.start(info("m1"))
+    await theirs.start(info("t1"))
+    try:
+        assert [n.id for n in await mine.live_nodes()] == ["m1"]
+        assert [n.id for n in await theirs.live_nodes()] == ["t1"]
+    finally:
+        await mine.close()
+        await theirs.close()
