@@ -31,6 +31,7 @@ from echosphere.backends.mongo import MongoStore
 from echosphere.backends.redis_kv import RedisKV
 from echosphere.backends.sqlite import SqliteStore
 from echosphere.backends.zookeeper_registry import ZookeeperRegistry
+from echosphere.breakers import guard, new_factory
 from echosphere.chat.delivery import Delivery
 from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
@@ -112,11 +113,12 @@ def build_sms(url: str) -> SmsSender:
 def build_platform(settings: Settings) -> Platform:
     if not settings.jwt_keys:
         raise SettingsError("ECHO_JWT_KEYS: required (or ECHO_JWT_KEYS_FILE) outside dev mode")
+    breakers = new_factory()
     return Platform(
         settings=settings,
-        store=build_store(settings.store_url),
-        kv=build_kv(settings.kv_url),
-        bus=build_bus(settings.bus_url),
+        store=guard(build_store(settings.store_url), name="store", factory=breakers),
+        kv=guard(build_kv(settings.kv_url), name="kv", factory=breakers),
+        bus=guard(build_bus(settings.bus_url), name="bus", factory=breakers),
         registry=build_registry(settings.registry_url),
         sms=build_sms(settings.sms_url),
         signer=TokenSigner(settings.jwt_keys, ttl=settings.access_ttl),
