@@ -105,15 +105,13 @@ class ChatNode:
         return self.platform.signer.verify(token, now=self.platform.clock())
 
     async def _authenticate(self, websocket: WebSocket) -> Claims:
+        """Check the token of an accepted socket: from the subprotocol header or the
+        first frame."""
         offered = websocket.scope.get("subprotocols", [])
         bearer = next((p for p in offered if p.startswith("bearer.")), None)
         if bearer is not None:
             claims = self._verify(bearer.removeprefix("bearer."))
-            await websocket.accept(subprotocol=protocol.SUBPROTOCOL)
         else:
-            await websocket.accept(
-                subprotocol=protocol.SUBPROTOCOL if protocol.SUBPROTOCOL in offered else None
-            )
             raw = await asyncio.wait_for(websocket.receive_text(), timeout=AUTH_TIMEOUT)
             frame = protocol.decode_frame(raw)
             if not isinstance(frame, protocol.Auth):
@@ -123,6 +121,11 @@ class ChatNode:
         return claims
 
     async def serve(self, websocket: WebSocket) -> None:
+        # Accept before judging, so a refusal reaches the client as a close code
+        # with a reason rather than a bare HTTP 403 at the handshake.
+        offered = websocket.scope.get("subprotocols", [])
+        chosen = protocol.SUBPROTOCOL if protocol.SUBPROTOCOL in offered else None
+        await websocket.accept(subprotocol=chosen)
         if self.draining:
             await websocket.close(1013, "node draining; connect to another node")
             return
