@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 
 
 class TcpProxy:
@@ -66,3 +67,34 @@ class TcpProxy:
             self._links.discard(sink)
             with contextlib.suppress(Exception):
                 sink.transport.abort()
+
+
+class ThreadedProxy:
+    """A ``TcpProxy`` on its own event loop in a thread, for tests whose own loop
+    blocks (e.g. while child processes start and connect through the proxy)."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self._proxy = TcpProxy(target_host, target_port)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._proxy.port
+
+    def __enter__(self) -> ThreadedProxy:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._proxy.start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._proxy.stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def cut(self) -> None:
+        self._loop.call_soon_threadsafe(self._proxy.cut)
+
+    def restore(self) -> None:
+        self._loop.call_soon_threadsafe(self._proxy.restore)

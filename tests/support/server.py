@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from echosphere.chat.platform import Platform
 from echosphere.composition import Role, build_app, build_platform, dev_settings
@@ -46,6 +47,7 @@ def embedded_settings(data_dir: Path, **changes: object) -> Settings:
 class RunningServer:
     url: str
     platform: Platform
+    app: Starlette
 
     @property
     def ws_url(self) -> str:
@@ -70,7 +72,7 @@ async def serve(
             raise RuntimeError("test server did not start")
         await asyncio.sleep(0.01)
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", platform)
+        yield RunningServer(f"http://127.0.0.1:{port}", platform, app)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
