@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from echosphere.chat import history, metrics
-from echosphere.chat.delivery import Outgoing
+from echosphere.chat import history
 from echosphere.chat.messenger import ack_frame, message_frame
 from echosphere.core import protocol
 from echosphere.core.errors import EchoError
@@ -71,7 +70,7 @@ class Session:
         self.websocket = websocket
         self.user = user
         self.device = device
-        self.outbox: asyncio.Queue[Outgoing | None] = asyncio.Queue(OUTBOX_FRAMES)
+        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue(OUTBOX_FRAMES)
         self._close: tuple[int, str] | None = None
         limits = node.platform.settings.limits
         self._sends = Bucket(limits.rate_send.rate, limits.rate_send.burst)
@@ -80,9 +79,9 @@ class Session:
 
     # -- Outlet, used by the hub -------------------------------------------------
 
-    def push(self, item: Outgoing) -> bool:
+    def push(self, frame: bytes) -> bool:
         try:
-            self.outbox.put_nowait(item)
+            self.outbox.put_nowait(frame)
         except asyncio.QueueFull:
             return False
         return True
@@ -106,7 +105,7 @@ class Session:
     # -- the loops --------------------------------------------------------------
 
     async def reply(self, frame: dict[str, Any]) -> None:
-        await self.outbox.put(Outgoing(encode(frame), frame["op"]))
+        await self.outbox.put(encode(frame))
 
     async def run(self, hello: dict[str, Any]) -> None:
         writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.device}")
@@ -125,11 +124,8 @@ class Session:
 
     async def _write(self) -> None:
         try:
-            while (item := await self.outbox.get()) is not None:
-                await self.websocket.send_text(item.frame.decode())
-                metrics.frame_out(item.op).inc()
-                if item.stored_at:
-                    metrics.DELIVERY_SECONDS.observe(time.time() - item.stored_at)
+            while (frame := await self.outbox.get()) is not None:
+                await self.websocket.send_text(frame.decode())
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
         code, reason = self._close or (1000, "")
@@ -163,12 +159,9 @@ class Session:
             cid = getattr(frame, "cid", None)
             await self._dispatch(frame)
         except ProtocolError as error:
-            metrics.frame_in("invalid").inc()
-            metrics.refused(error.code, "ws")
             self._count_bad()
             await self.reply(error_frame(error.code, error.message, error.cid))
         except EchoError as error:
-            metrics.refused(error.code, "ws")
             await self.reply(error_frame(error.code, error.message, cid))
         except Closing:
             raise
@@ -188,11 +181,9 @@ class Session:
 
     async def _dispatch(self, frame: protocol.ClientFrame) -> None:
         messenger = self.node.messenger
-        metrics.frame_in(str(frame.__struct_config__.tag)).inc()
         match frame:
             case protocol.Send():
                 if not self._sends.take():
-                    metrics.RATE_LIMITED.labels("send").inc()
                     raise Closing(CLOSE_POLICY, "send rate exceeded")
                 message = await messenger.send(self.user, self.device, frame)
                 await self.reply(ack_frame(message))
@@ -227,6 +218,6 @@ class Session:
         done: dict[str, int] = {}
         async for page in history.sync(self.node.platform.store, self.user, cursors):
             for message in page.messages:
-                await self.outbox.put(Outgoing(encode(message_frame(message)), "msg"))
+                await self.outbox.put(encode(message_frame(message)))
             done[page.conv] = page.upto
         await self.reply({"op": "synced", "cursors": done})
