@@ -5,7 +5,10 @@ node's heartbeat and expiring on silence. Each node also keeps a hash of its
 own ``user/device`` entries, and every node that ever held connections is
 listed in ``presence:nodes``. That makes a dead node's entries findable: a
 sweeper (one at a time, by a KV lock) removes the entries of nodes the
-registry no longer lists. Until then, readers ignore entries on dead nodes.
+registry no longer lists. Until then, readers ignore entries on nodes they
+saw leave the registry. A node they have not seen yet is trusted: it may
+have started since their last look, and refusing it would cut its users
+off live delivery until then.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ class Presence:
     def __init__(self, kv: KV, *, ttl: float):
         self._kv = kv
         self._ttl = ttl
-        self.live: Collection[str] | None = None
-        """Node ids known alive; entries on other nodes are ignored. None: trust all."""
+        self.dead: Collection[str] = frozenset()
+        """Node ids seen leaving the registry; entries on them are ignored."""
 
     async def register_node(self, node: str) -> None:
         await self._kv.hset(NODES_KEY, node, "1", ttl=30 * 24 * 3600)
@@ -40,6 +43,13 @@ class Presence:
     async def connected(self, user: UserId, device: DeviceId, node: str) -> None:
         await self._kv.hset(_user_key(user), device, node, ttl=self._ttl)
         await self._kv.hset(_node_key(node), f"{user}/{device}", "1", ttl=self._ttl)
+
+    async def refresh(self, user: UserId, device: DeviceId, node: str) -> None:
+        """Re-arm an entry of this node's, unless the device has moved to another node
+        since (a heartbeat must not pull a reconnected device back)."""
+        current = (await self._kv.hgetall(_user_key(user))).get(device)
+        if current in (None, node):
+            await self.connected(user, device, node)
 
     async def disconnected(self, user: UserId, device: DeviceId, node: str) -> None:
         if (await self._kv.hgetall(_user_key(user))).get(device) == node:
@@ -49,9 +59,9 @@ class Presence:
     async def devices(self, user: UserId) -> dict[str, str]:
         """device -> node for every device of the user on a live node."""
         found = await self._kv.hgetall(_user_key(user))
-        if self.live is None:
+        if not self.dead:
             return found
-        return {device: node for device, node in found.items() if node in self.live}
+        return {device: node for device, node in found.items() if node not in self.dead}
 
     async def nodes_of(self, users: Iterable[UserId]) -> dict[str, list[UserId]]:
         """node -> the given users with at least one device on it."""

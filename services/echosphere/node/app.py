@@ -49,6 +49,7 @@ class ChatNode:
         self.messenger = Messenger(platform, self.delivery)
         self.draining = False
         self._drain: asyncio.Future[int] | None = None
+        self._live_seen: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -91,11 +92,13 @@ class ChatNode:
     async def beat(self) -> None:
         """One heartbeat (also called directly by tests)."""
         for outlet in self.hub.outlets():
-            await self.presence.connected(outlet.user, outlet.device, self.node_id)
+            await self.presence.refresh(outlet.user, outlet.device, self.node_id)
         registry = self.platform.registry
         await registry.update(connections=len(self.hub), draining=self.draining)
         live = {node.id for node in await registry.live_nodes()} | {self.node_id}
-        self.presence.live = live
+        gone = self._live_seen - live
+        self.presence.dead = (set(self.presence.dead) | gone) - live
+        self._live_seen = live
         self.delivery.live_nodes = len(live)
         swept = await self.presence.sweep(live=live, sweeper=self.node_id)
         if swept:
@@ -156,7 +159,8 @@ class ChatNode:
         try:
             await session.run(hello)
         finally:
-            if self.hub.remove(session):
+            self.hub.remove(session)
+            if self.hub.current(user, device) is None:
                 with contextlib.suppress(Exception):
                     await self.presence.disconnected(user, device, self.node_id)
             logger.debug("session closed", extra={"user": user, "device": device})
@@ -164,6 +168,7 @@ class ChatNode:
     async def drain(self) -> int:
         """Drain this node (see ``echosphere.node.drain``); connections left."""
         if self._drain is None:
+            self.draining = True
             timeout = self.platform.settings.drain_timeout
             self._drain = asyncio.ensure_future(drain(self, within=timeout))
         return await asyncio.shield(self._drain)
