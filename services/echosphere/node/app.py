@@ -173,20 +173,37 @@ class ChatNode:
             self._drain = asyncio.ensure_future(drain(self, within=timeout))
         return await asyncio.shield(self._drain)
 
-    async def drain_route(self, request: Request) -> Response:
-        """``POST /node/drain`` with the admin token: start draining, answer at once."""
+    def _admin(self, request: Request) -> bool:
         token = self.platform.settings.admin_token
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if token is None or not hmac.compare_digest(given.encode(), token.encode()):
-            error = {"code": "unauthorized", "message": "the admin token is required"}
-            return JSONResponse({"error": error}, status_code=401)
+        return token is not None and hmac.compare_digest(given.encode(), token.encode())
+
+    def _status(self) -> dict[str, object]:
+        return {"node": self.node_id, "connections": len(self.hub), "draining": self.draining}
+
+    async def drain_route(self, request: Request) -> Response:
+        """Start draining this node and answer at once (admin token required)."""
+        if not self._admin(request):
+            return _admin_required()
         task = asyncio.ensure_future(self.drain())
         self._tasks.append(task)  # type: ignore[arg-type]
-        return JSONResponse({"draining": True, "connections": len(self.hub)}, status_code=202)
+        return JSONResponse(self._status(), status_code=202)
+
+    async def status_route(self, request: Request) -> Response:
+        """This node's id, connection count and drain state (admin token required)."""
+        if not self._admin(request):
+            return _admin_required()
+        return JSONResponse(self._status())
+
+
+def _admin_required() -> Response:
+    error = {"code": "unauthorized", "message": "the admin token is required"}
+    return JSONResponse({"error": error}, status_code=401)
 
 
 def node_routes(node: ChatNode) -> list[BaseRoute]:
     return [
         WebSocketRoute("/ws", node.serve),
         Route("/node/drain", node.drain_route, methods=["POST"]),
+        Route("/node/status", node.status_route, methods=["GET"]),
     ]
