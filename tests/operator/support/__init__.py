@@ -1,0 +1,1 @@
+"""Test support for the operator: a Kubernetes API emulator and the CRD offline."""
