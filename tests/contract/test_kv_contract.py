@@ -206,6 +206,16 @@ async def test_hset_hdel_hgetall(kv: KV) -> None:
     assert await kv.hgetall("presence") == {}
 
 
+async def test_hgetall_many_reads_each_hash_in_order(kv: KV) -> None:
+    """Several hashes in one call, in the order asked, missing ones as empty dicts."""
+    await kv.hset("presence:a", "dev-1", "node-a", ttl=30)
+    await kv.hset("presence:a", "dev-2", "node-b", ttl=30)
+    await kv.hset("presence:c", "dev-3", "node-a", ttl=30)
+    found = await kv.hgetall_many(["presence:c", "presence:b", "presence:a"])
+    assert found == [{"dev-3": "node-a"}, {}, {"dev-1": "node-a", "dev-2": "node-b"}]
+    assert await kv.hgetall_many([]) == []
+
+
 async def test_hset_rearms_the_expiry_of_the_whole_hash(kv: KV) -> None:
     """Each hset pushes back the hash's expiry for all its fields; idle, it expires."""
     ttl = 0.4

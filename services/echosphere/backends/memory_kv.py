@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -102,6 +102,13 @@ class MemoryKV:
     async def hgetall(self, key: str) -> dict[str, str]:
         entry = self._live(key)
         return dict(entry.value) if entry is not None and isinstance(entry.value, dict) else {}
+
+    async def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        found = []
+        for key in keys:
+            entry = self._live(key)
+            found.append(dict(entry.value) if entry and isinstance(entry.value, dict) else {})
+        return found
 
     def _deadline(self, ttl: float | None) -> float | None:
         return None if ttl is None else self._clock() + ttl

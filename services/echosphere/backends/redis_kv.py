@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -177,3 +177,13 @@ class RedisKV:
         with _reachable():
             fields = await self._redis.hgetall(self._prefix + key)
         return {str(name): str(value) for name, value in fields.items()}
+
+    async def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        if not keys:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(self._prefix + key)
+        with _reachable():
+            replies = await pipe.execute()
+        return [{str(n): str(v) for n, v in fields.items()} for fields in replies]

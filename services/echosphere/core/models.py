@@ -26,6 +26,10 @@ class User:
     region: str = ""
     discoverable_by_phone: bool = True
     handle_changed_at: float | None = None
+    feed_cover: str | None = None
+    """Media key of the background of the user's feed page."""
+    chat_background: str | None = None
+    """Media key of the background the user chose for their chats."""
 
 
 @dataclass(frozen=True, slots=True)

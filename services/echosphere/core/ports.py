@@ -8,11 +8,13 @@ Adapters raise ``echosphere.core.errors`` for conditions a client may see
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from echosphere.core.ids import ConvId, DeviceId, GroupId, UserId
+from echosphere.core.media import MediaObject, MediaUse, UseScope
 from echosphere.core.models import (
     ConversationState,
     Device,
@@ -26,6 +28,7 @@ from echosphere.core.models import (
     Role,
     User,
 )
+from echosphere.core.social import Bottle, Comment, Like, Post
 
 
 class UserStore(Protocol):
@@ -154,7 +157,111 @@ class MessageStore(Protocol):
         ...
 
 
-class Store(UserStore, DeviceStore, SocialStore, GroupStore, MessageStore, Protocol):
+class MediaStore(Protocol):
+    async def create_media(self, media: MediaObject) -> None: ...
+    async def get_media(self, key: str) -> MediaObject | None: ...
+
+    async def mark_uploaded(self, key: str, *, size: int) -> None:
+        """Record that the bytes are in storage, with their size."""
+        ...
+
+    async def add_media_use(self, use: MediaUse) -> None:
+        """Record where a key was put; idempotent."""
+        ...
+
+    async def media_uses(self, key: str) -> list[MediaUse]: ...
+    async def remove_media_uses(self, scope: UseScope, ref: str) -> None: ...
+
+
+class PostStore(Protocol):
+    async def create_post(self, post: Post) -> None: ...
+    async def get_post(self, post_id: str) -> Post | None: ...
+
+    async def delete_post(self, post_id: str) -> bool:
+        """Delete a post with its likes and comments; False if there was none."""
+        ...
+
+    async def list_posts(
+        self, authors: Sequence[UserId], *, before: str | None, limit: int
+    ) -> list[Post]:
+        """Posts by any of ``authors``, newest first, with ids below ``before``."""
+        ...
+
+
+class LikeStore(Protocol):
+    async def add_like(self, post_id: str, user: UserId, *, now: float) -> bool:
+        """Like a post; True if this call added the like (False: it was there)."""
+        ...
+
+    async def remove_like(self, post_id: str, user: UserId) -> bool:
+        """Unlike; True if this call removed a like."""
+        ...
+
+    async def count_likes(self, post_id: str) -> int: ...
+
+    async def list_likes(self, post_id: str) -> list[Like]:
+        """Oldest first."""
+        ...
+
+    async def liked_posts(self, user: UserId, post_ids: Sequence[str]) -> set[str]:
+        """Which of ``post_ids`` the user likes."""
+        ...
+
+
+class CommentStore(Protocol):
+    async def add_comment(self, comment: Comment) -> None: ...
+    async def get_comment(self, comment_id: str) -> Comment | None: ...
+    async def delete_comment(self, comment_id: str) -> bool: ...
+
+    async def list_comments(self, post_id: str, *, after: str | None, limit: int) -> list[Comment]:
+        """Oldest first, with ids above ``after``."""
+        ...
+
+
+class BottleStore(Protocol):
+    async def create_bottle(self, bottle: Bottle) -> None: ...
+    async def get_bottle(self, bottle_id: str) -> Bottle | None: ...
+
+    async def take_bottle(
+        self, bottle_id: str, user: UserId, *, now: float, hold_until: float
+    ) -> Bottle | None:
+        """Hand a drifting bottle to ``user`` until ``hold_until``, atomically.
+
+        Only if it is not theirs, not fished by them before, not expired, not
+        answered and not held by someone else; records the pick. Returns the
+        bottle as taken, or None when any condition fails.
+        """
+        ...
+
+    async def release_bottle(self, bottle_id: str, user: UserId) -> bool:
+        """The holder throws the bottle back; True if ``user`` held it."""
+        ...
+
+    async def answer_bottle(self, bottle_id: str, user: UserId, *, now: float) -> bool:
+        """The holder replies: the bottle leaves the sea. True if ``user`` held it
+        and nobody had answered it."""
+        ...
+
+    async def has_picked(self, bottle_id: str, user: UserId) -> bool: ...
+
+    async def picked_bottles(self, user: UserId, *, since: float) -> list[str]:
+        """Bottles the user fished since ``since``."""
+        ...
+
+
+class Store(
+    UserStore,
+    DeviceStore,
+    SocialStore,
+    GroupStore,
+    MessageStore,
+    MediaStore,
+    PostStore,
+    LikeStore,
+    CommentStore,
+    BottleStore,
+    Protocol,
+):
     """Durable state: one contract suite runs against every adapter."""
 
     async def start(self) -> None: ...
@@ -190,6 +297,10 @@ class KV(Protocol):
 
     async def hdel(self, key: str, field: str) -> None: ...
     async def hgetall(self, key: str) -> dict[str, str]: ...
+
+    async def hgetall_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        """``hgetall`` of each key, in one round trip; an empty dict for a missing key."""
+        ...
 
 
 class SmsSender(Protocol):
@@ -234,3 +345,108 @@ class Registry(Protocol):
     async def update(self, *, connections: int, draining: bool) -> None: ...
     async def close(self) -> None: ...
     async def live_nodes(self) -> list[NodeInfo]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Presigned:
+    """How a client sends bytes straight to storage."""
+
+    url: str
+    """Absolute, or a path on this API (the file adapter's URLs)."""
+    method: str
+    headers: dict[str, str] = field(default_factory=dict)
+    expires_in: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlobGrant:
+    """What a verified signed URL of the file adapter allows."""
+
+    method: str
+    key: str
+    size: int
+    """Most bytes a PUT may write; 0 for a GET."""
+    content_type: str
+
+
+class LocalBlobs(Protocol):
+    """Bytes the API process serves itself, behind URLs the adapter signed."""
+
+    def grant(self, *, method: str, key: str, query: Mapping[str, str], now: float) -> BlobGrant:
+        """Check a signed URL; ``Forbidden`` (``bad_signature``, ``url_expired``) otherwise."""
+        ...
+
+    async def write(self, grant: BlobGrant, chunks: AsyncIterator[bytes]) -> int:
+        """Store an upload; ``TooLarge`` past ``grant.size``, ``Conflict`` if already there."""
+        ...
+
+    def path(self, key: str) -> Path | None:
+        """The file holding a stored object, or None."""
+        ...
+
+
+class Media(Protocol):
+    """Object storage for uploads, reached by clients through presigned URLs."""
+
+    @property
+    def local(self) -> LocalBlobs | None:
+        """Set when the API itself must serve the signed URLs (the file adapter)."""
+        ...
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    async def presign_upload(
+        self, key: str, *, content_type: str, size: int, expires_in: int
+    ) -> Presigned: ...
+
+    async def presign_download(self, key: str, *, content_type: str, expires_in: int) -> str: ...
+    async def stat(self, key: str) -> StoredObject | None: ...
+    async def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GeoEntry:
+    id: str
+    owner: UserId
+    lat: float
+    lon: float
+    expires_at: float
+
+
+class GeoIndex(Protocol):
+    """Where drifting bottles float: a search aid; the Store stays the truth."""
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+    async def add(self, entry: GeoEntry) -> None:
+        """Index (or re-index) an entry, searchable at once."""
+        ...
+
+    async def remove(self, entry_id: str) -> None: ...
+
+    async def hide(self, entry_id: str, *, until: float) -> None:
+        """Leave the entry out of searches until ``until``; 0 brings it back."""
+        ...
+
+    async def random_within(
+        self,
+        *,
+        lat: float,
+        lon: float,
+        radius_km: float,
+        now: float,
+        exclude_owner: UserId,
+        exclude_ids: Sequence[str],
+    ) -> str | None:
+        """A random visible, unexpired entry within the radius, not ``exclude_owner``'s
+        and not in ``exclude_ids``; None if there is none."""
+        ...

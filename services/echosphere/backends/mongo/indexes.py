@@ -31,6 +31,12 @@ GROUP_MEMBERS = "group_members"
 CONVERSATIONS = "conversations"
 CONV_MEMBERS = "conv_members"
 MESSAGES = "messages"
+MEDIA = "media"
+MEDIA_USES = "media_uses"
+POSTS = "posts"
+LIKES = "post_likes"
+COMMENTS = "post_comments"
+BOTTLES = "bottles"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,13 @@ INDEXES = (
     Index(CONV_MEMBERS, "conv_members_by_user", ("user",)),
     Index(MESSAGES, "messages_by_seq", ("conv", "seq"), unique=True),
     Index(MESSAGES, "messages_by_cid", ("sender", "cid"), unique=True),
+    Index(MEDIA_USES, "media_uses_unique", ("key", "scope", "ref", "seq"), unique=True),
+    Index(MEDIA_USES, "media_uses_by_ref", ("scope", "ref")),
+    Index(POSTS, "posts_by_author", ("author", "_id")),
+    Index(LIKES, "likes_by_post", ("post", "user"), unique=True),
+    Index(LIKES, "likes_by_user", ("user", "post")),
+    Index(COMMENTS, "comments_by_post", ("post", "_id")),
+    Index(BOTTLES, "bottles_by_picker", ("picks.user",)),
 )
 
 

@@ -1,17 +1,18 @@
 """``MongoStore``: the ``Store`` port on MongoDB, for cluster mode.
 
 The store is assembled from one mixin per concept (users, devices, social,
-groups, messages, conversations), all sharing one database handle of one
-client. There are no transactions: each method is written so that the
-single-document atomicity MongoDB gives, plus unique indexes, keeps the
-store consistent when several processes use it at once. Every public method
-reports an unreachable server as ``Unavailable``.
+groups, messages, conversations, media, feed, bottles), all sharing one
+database handle of one client. There are no transactions: each method is
+written so that the single-document atomicity MongoDB gives, plus unique
+indexes, keeps the store consistent when several processes use it at once.
+Every public method reports an unreachable server as ``Unavailable``.
 """
 
 from __future__ import annotations
 
 import logging
 
+from echosphere.backends.mongo.bottles import MongoBottles
 from echosphere.backends.mongo.connection import (
     DEFAULT_DATABASE,
     Client,
@@ -22,8 +23,10 @@ from echosphere.backends.mongo.connection import (
 )
 from echosphere.backends.mongo.conversations import MongoConversations
 from echosphere.backends.mongo.devices import MongoDevices
+from echosphere.backends.mongo.feed import MongoFeed
 from echosphere.backends.mongo.groups import MongoGroups
 from echosphere.backends.mongo.indexes import ensure_indexes
+from echosphere.backends.mongo.media import MongoMedia
 from echosphere.backends.mongo.messages import MongoMessages
 from echosphere.backends.mongo.social import MongoSocial
 from echosphere.backends.mongo.users import MongoUsers
@@ -39,6 +42,9 @@ class MongoStore(
     MongoGroups,
     MongoMessages,
     MongoConversations,
+    MongoMedia,
+    MongoFeed,
+    MongoBottles,
 ):
     """Durable state in the database ``database`` reached through ``client``.
 

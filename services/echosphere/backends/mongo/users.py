@@ -106,6 +106,8 @@ def user_from_doc(doc: Document) -> User:
         region=doc.get("region", ""),
         discoverable_by_phone=bool(doc.get("discoverable_by_phone", True)),
         handle_changed_at=doc.get("handle_changed_at"),
+        feed_cover=doc.get("feed_cover"),
+        chat_background=doc.get("chat_background"),
     )
 
 

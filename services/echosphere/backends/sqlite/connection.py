@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -25,6 +25,7 @@ from echosphere.core.errors import Unavailable
 logger = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+_T = TypeVar("_T")
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -125,6 +126,21 @@ class Database:
         """One write statement in its own immediate transaction; returns rows changed."""
         async with self.transaction() as s:
             return await s.run(sql, params)
+
+    async def call(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` with the raw connection on the database's thread, holding the lock.
+
+        Each statement through aiosqlite is a hop to its thread and back, and
+        under load the hop, not SQLite, is what a statement costs; ``work``
+        runs many statements for the price of one hop. It must open and end
+        its own transaction.
+        """
+        async with self._lock, _busy_as_unavailable():
+            conn = self._connection()
+            # aiosqlite's own queue to its thread, so work and statements stay in order.
+            execute: Any = conn._execute
+            result: _T = await execute(work, conn._conn)
+            return result
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:

@@ -118,8 +118,85 @@ CREATE UNIQUE INDEX messages_by_seq ON messages (conv, seq);
 CREATE UNIQUE INDEX messages_by_cid ON messages (sender, cid);
 """
 
+# Media objects and where their keys were put, the feed, drifting bottles,
+# and the profile's two background pictures.
+_SOCIAL = """
+ALTER TABLE users ADD COLUMN feed_cover TEXT;
+ALTER TABLE users ADD COLUMN chat_background TEXT;
+
+CREATE TABLE media_objects (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    uploaded INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE media_uses (
+    key TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key, scope, ref, seq)
+) WITHOUT ROWID;
+CREATE INDEX media_uses_by_ref ON media_uses (scope, ref);
+
+CREATE TABLE posts (
+    id TEXT PRIMARY KEY,
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    media TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX posts_by_author ON posts (author, id);
+
+CREATE TABLE post_likes (
+    post TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (post, user)
+) WITHOUT ROWID;
+CREATE INDEX post_likes_by_user ON post_likes (user, post);
+
+CREATE TABLE post_comments (
+    id TEXT PRIMARY KEY,
+    post TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    reply_to TEXT,
+    reply_to_user TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX post_comments_by_post ON post_comments (post, id);
+
+CREATE TABLE bottles (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    text TEXT NOT NULL,
+    media TEXT,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    holder TEXT,
+    held_until REAL NOT NULL DEFAULT 0,
+    replied_by TEXT
+);
+
+CREATE TABLE bottle_picks (
+    bottle TEXT NOT NULL REFERENCES bottles (id) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    picked_at REAL NOT NULL,
+    PRIMARY KEY (bottle, user)
+) WITHOUT ROWID;
+CREATE INDEX bottle_picks_by_user ON bottle_picks (user, picked_at);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, _INITIAL),
+    (2, _SOCIAL),
 ]
 
 

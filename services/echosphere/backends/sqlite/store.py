@@ -1,19 +1,22 @@
 """``SqliteStore``: the ``Store`` port on one SQLite file, for embedded mode.
 
 The store is assembled from one mixin per concept (users, devices, social,
-groups, messages, conversations), all sharing a single ``Database``: one
-aiosqlite connection whose use is serialised by a lock, in WAL mode so that
-other processes can read the file while this one writes.
+groups, messages, conversations, media, feed, bottles), all sharing a single
+``Database``: one aiosqlite connection whose use is serialised by a lock, in
+WAL mode so that other processes can read the file while this one writes.
 """
 
 from __future__ import annotations
 
 import logging
 
+from echosphere.backends.sqlite.bottles import SqliteBottles
 from echosphere.backends.sqlite.connection import Database
 from echosphere.backends.sqlite.conversations import SqliteConversations
 from echosphere.backends.sqlite.devices import SqliteDevices
+from echosphere.backends.sqlite.feed import SqliteFeed
 from echosphere.backends.sqlite.groups import SqliteGroups
+from echosphere.backends.sqlite.media import SqliteMedia
 from echosphere.backends.sqlite.messages import SqliteMessages
 from echosphere.backends.sqlite.migrations import migrate
 from echosphere.backends.sqlite.social import SqliteSocial
@@ -31,6 +34,9 @@ class SqliteStore(
     SqliteGroups,
     SqliteMessages,
     SqliteConversations,
+    SqliteMedia,
+    SqliteFeed,
+    SqliteBottles,
 ):
     """Durable state in one SQLite file at ``path``."""
 

@@ -103,6 +103,8 @@ def user_from_row(row: sqlite3.Row) -> User:
         region=row["region"],
         discoverable_by_phone=bool(row["discoverable_by_phone"]),
         handle_changed_at=row["handle_changed_at"],
+        feed_cover=row["feed_cover"],
+        chat_background=row["chat_background"],
     )
 
 
