@@ -6,6 +6,9 @@ else, such as a ``Conflict`` a client caused, does not. After ``threshold``
 outages in a row the circuit opens: calls fail at once with
 ``Unavailable("unavailable")`` instead of piling up behind a dead server,
 until ``ttl`` seconds pass and one trial call is let through.
+
+The same wrapper times every call for the ``echosphere_port_call_seconds``
+metric and, when tracing is on, gives it a span.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
+from echosphere.chat import metrics, tracing
 from echosphere.core.errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -57,15 +62,26 @@ class _Guarded:
 
     def _wrap(self, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         name, factory = self._name, self._factory
+        timer = metrics.port_timer(name, method.__name__)
+        failures = metrics.PORT_FAILURES.labels(name)
+        span_name = f"{name}.{method.__name__}"
 
         @functools.wraps(method)
         async def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
             try:
                 breaker = await factory.get_breaker(name)
                 async with breaker:
-                    return await method(*args, **kwargs)
+                    with tracing.span(span_name):
+                        return await method(*args, **kwargs)
             except OpenedState:
+                failures.inc()
                 raise Unavailable("unavailable", f"the {name} is failing; retry shortly") from None
+            except OUTAGES:
+                failures.inc()
+                raise
+            finally:
+                timer.observe(time.perf_counter() - started)
 
         return call
 

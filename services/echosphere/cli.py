@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -17,6 +18,8 @@ from types import FrameType
 import uvicorn
 
 from echosphere import __version__
+from echosphere.bench import command as bench
+from echosphere.chat import tracing
 from echosphere.composition import Role, build_app, build_platform, dev_settings
 from echosphere.config import Settings, SettingsError, load_settings
 from echosphere.logs import configure_logging
@@ -43,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("role", choices=["api", "node"])
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+
+    bench.add_parser(commands)
+    commands.add_parser(
+        "operator",
+        help="run the Kubernetes operator (needs the 'operator' extra: kopf, kubernetes)",
+    )
     return parser
 
 
@@ -78,6 +87,8 @@ class Server(uvicorn.Server):
 
 def _run(settings: Settings, roles: tuple[Role, ...], host: str, port: int) -> None:
     configure_logging(settings.log_format)
+    service = "echosphere-" + ("dev" if len(roles) > 1 else roles[0])
+    tracing.configure(settings.otlp_endpoint, service=service, node=settings.node_id)
     app = build_app(build_platform(settings), roles=roles)
     config = uvicorn.Config(
         app,
@@ -87,22 +98,49 @@ def _run(settings: Settings, roles: tuple[Role, ...], host: str, port: int) -> N
         access_log=False,
         ws_max_size=WS_MAX_BYTES,
         ws_ping_interval=None,
+        # Chat frames are a few hundred bytes: compressing them costs more CPU than it
+        # saves bytes, and each connection's zlib state costs tens of KB.
+        ws_per_message_deflate=False,
         lifespan="on",
     )
     server = Server(config, app.state.node)
+    # What exists now (modules, settings, the app) lives as long as the process: keep
+    # it out of the cyclic collector, whose full passes over it would stall the loop.
+    gc.collect()
+    gc.freeze()
     logger.info("EchoSphere %s starting", __version__, extra={"roles": ",".join(roles)})
     server.run()
+
+
+def _operator() -> None:
+    """The operator lives in its own package, installed with the 'operator' extra."""
+    try:
+        from echosphere_operator.__main__ import main as operator_main
+    except ImportError as error:
+        print(
+            f"echosphere: the operator is not installed ({error.name}); "
+            "pip install 'echosphere[operator]'",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    operator_main()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "bench":
+            sys.exit(bench.run(args))
+        if args.command == "operator":
+            _operator()
+            return
         if args.command == "dev":
             settings = load_settings(os.environ, data_dir=args.data_dir)
             settings = dev_settings(settings, args.data_dir)
             _run(settings, ("api", "node"), args.host, args.port)
         else:
-            settings = load_settings(os.environ)
+            # A cluster's logs go to a collector: JSON unless ECHO_LOG_FORMAT says otherwise.
+            settings = load_settings(os.environ, log_format="json")
             _run(settings, (args.role,), args.host, args.port)
     except SettingsError as error:
         print(f"echosphere: configuration error: {error}", file=sys.stderr)

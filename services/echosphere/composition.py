@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -22,29 +24,36 @@ from starlette.routing import BaseRoute
 
 from echosphere.api.app import build_api
 from echosphere.backends.amqp_bus import AmqpBus
+from echosphere.backends.file_media import FileMedia
 from echosphere.backends.lease_registry import LeaseRegistry
 from echosphere.backends.log_sms import LogSms
 from echosphere.backends.memory_bus import MemoryBus
+from echosphere.backends.memory_geo import MemoryGeoIndex
 from echosphere.backends.memory_kv import MemoryKV
 from echosphere.backends.memory_registry import MemoryRegistry
 from echosphere.backends.mongo import MongoStore
+from echosphere.backends.opensearch_geo import OpenSearchGeoIndex
 from echosphere.backends.redis_kv import RedisKV
+from echosphere.backends.s3_media import S3Media
 from echosphere.backends.sqlite import SqliteStore
+from echosphere.backends.sqlite.geo import SqliteGeoIndex
 from echosphere.backends.zookeeper_registry import ZookeeperRegistry
 from echosphere.breakers import guard, new_factory
-from echosphere.chat.delivery import Delivery
+from echosphere.chat.audiences import invalidating
+from echosphere.chat.delivery import Delivery, Outgoing
 from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
 from echosphere.chat.presence import Presence
 from echosphere.config import Settings, SettingsError
 from echosphere.core.ids import DeviceId, UserId
-from echosphere.core.ports import KV, Bus, Registry, SmsSender, Store
+from echosphere.core.ports import KV, Bus, GeoIndex, Media, Registry, SmsSender, Store
 from echosphere.core.tokens import TokenSigner
 from echosphere.node.app import ChatNode, node_routes
 
 logger = logging.getLogger(__name__)
 
 Role = Literal["api", "node"]
+_A = TypeVar("_A")
 
 
 def dev_settings(settings: Settings, data_dir: Path) -> Settings:
@@ -59,7 +68,12 @@ def dev_settings(settings: Settings, data_dir: Path) -> Settings:
     store_url = settings.store_url
     if store_url == Settings().store_url:
         store_url = f"sqlite:///{(data_dir / 'echosphere.db').resolve()}"
-    return dataclasses.replace(settings, data_dir=data_dir, store_url=store_url, jwt_keys=keys)
+    media_url = settings.media_url
+    if media_url == Settings().media_url:
+        media_url = f"file://{(data_dir / 'media').resolve()}"
+    return dataclasses.replace(
+        settings, data_dir=data_dir, store_url=store_url, media_url=media_url, jwt_keys=keys
+    )
 
 
 def _scheme(url: str) -> str:
@@ -110,22 +124,70 @@ def build_sms(url: str) -> SmsSender:
     raise SettingsError(f"ECHO_SMS_URL: no adapter for {url!r}")
 
 
+def build_media(settings: Settings) -> Media:
+    url = settings.media_url
+    scheme = _scheme(url)
+    if scheme == "file":
+        if url == "file://":
+            url = f"file://{(settings.data_dir / 'media').resolve()}"
+        # A key of its own, derived from the signing key every API process shares.
+        secret = hmac.new(settings.jwt_keys[0][1].encode(), b"media urls", hashlib.sha256)
+        return _from_url("ECHO_MEDIA_URL", FileMedia.from_url, url, secret=secret.digest())
+    if scheme == "s3":
+        return _from_url("ECHO_MEDIA_URL", S3Media.from_url, url)
+    raise SettingsError(f"ECHO_MEDIA_URL: no adapter for {url!r}")
+
+
+def build_geo(settings: Settings) -> GeoIndex:
+    """``sqlite://`` shares the store's SQLite file; ``sqlite:///path`` has its own."""
+    url = settings.geo_url
+    scheme = _scheme(url)
+    if scheme == "sqlite" and url == "sqlite://":
+        if _scheme(settings.store_url) != "sqlite":
+            # Chat nodes never search bottles: a missing setting must not stop them.
+            logger.warning(
+                "ECHO_GEO_URL is not set and the store is not SQLite: bottles are searched "
+                "in this process only; set ECHO_GEO_URL=opensearch://... for a cluster"
+            )
+            return MemoryGeoIndex()
+        return SqliteGeoIndex(SqliteStore.from_url(settings.store_url).path)
+    if scheme == "sqlite":
+        return SqliteGeoIndex(SqliteStore.from_url(url).path)
+    if scheme == "memory":
+        return MemoryGeoIndex()
+    if scheme == "opensearch":
+        return _from_url("ECHO_GEO_URL", OpenSearchGeoIndex.from_url, url)
+    raise SettingsError(f"ECHO_GEO_URL: no adapter for {url!r}")
+
+
+def _from_url(name: str, make: Callable[..., _A], url: str, **options: Any) -> _A:
+    try:
+        return make(url, **options)
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
+
+
 def build_platform(settings: Settings) -> Platform:
     if not settings.jwt_keys:
         raise SettingsError("ECHO_JWT_KEYS: required (or ECHO_JWT_KEYS_FILE) outside dev mode")
     breakers = new_factory()
+    kv = guard(build_kv(settings.kv_url), name="kv", factory=breakers)
+    store = guard(build_store(settings.store_url), name="store", factory=breakers)
     return Platform(
         settings=settings,
-        store=guard(build_store(settings.store_url), name="store", factory=breakers),
-        kv=guard(build_kv(settings.kv_url), name="kv", factory=breakers),
+        # Writes that change who may send where tell every process's audience cache.
+        store=invalidating(store, kv),
+        kv=kv,
         bus=guard(build_bus(settings.bus_url), name="bus", factory=breakers),
         registry=build_registry(settings.registry_url),
         sms=build_sms(settings.sms_url),
         signer=TokenSigner(settings.jwt_keys, ttl=settings.access_ttl),
+        media=guard(build_media(settings), name="media", factory=breakers),
+        geo=guard(build_geo(settings), name="geo", factory=breakers),
     )
 
 
-async def _no_local_sockets(users: Sequence[UserId], skip: DeviceId | None, frame: bytes) -> None:
+async def _no_local_sockets(users: Sequence[UserId], skip: DeviceId | None, item: Outgoing) -> None:
     return None
 
 
@@ -149,6 +211,8 @@ def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) 
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await platform.store.start()
         await platform.kv.start()
+        await platform.media.start()
+        await platform.geo.start()
         if platform.sms.exposes_codes:
             logger.warning("login codes are logged and returned to clients (ECHO_SMS_URL=log://)")
         if node is not None:
@@ -164,6 +228,9 @@ def build_app(platform: Platform, *, roles: tuple[Role, ...] = ("api", "node")) 
             else:
                 await platform.registry.close()
                 await platform.bus.close()
+            await platform.likes.close()
+            await platform.geo.close()
+            await platform.media.close()
             await platform.kv.close()
             await platform.store.close()
 

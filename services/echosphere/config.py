@@ -23,6 +23,8 @@ SCHEMES: dict[str, tuple[str, ...]] = {
     "ECHO_BUS_URL": ("memory", "amqp"),
     "ECHO_REGISTRY_URL": ("memory", "zookeeper", "k8s-lease"),
     "ECHO_SMS_URL": ("log",),
+    "ECHO_MEDIA_URL": ("file", "s3"),
+    "ECHO_GEO_URL": ("sqlite", "memory", "opensearch"),
 }
 """Accepted URL schemes per adapter variable."""
 
@@ -59,6 +61,18 @@ class Limits:
     """Bad frames tolerated per ``bad_frames_window`` before closing (ECHO_BAD_FRAMES)."""
     bad_frames_window: float = 10.0
     """Seconds over which bad frames are counted (ECHO_BAD_FRAMES_WINDOW)."""
+    max_image_bytes: int = 10 * 1024 * 1024
+    """Largest image upload (ECHO_MAX_IMAGE_BYTES)."""
+    max_voice_bytes: int = 5 * 1024 * 1024
+    """Largest voice upload (ECHO_MAX_VOICE_BYTES)."""
+    max_video_bytes: int = 100 * 1024 * 1024
+    """Largest video upload (ECHO_MAX_VIDEO_BYTES)."""
+    max_file_bytes: int = 100 * 1024 * 1024
+    """Largest file upload (ECHO_MAX_FILE_BYTES)."""
+    bottle_throws_per_day: int = 10
+    """Bottles one user may throw per UTC day (ECHO_BOTTLE_THROWS_PER_DAY)."""
+    bottle_fishes_per_day: int = 20
+    """Times one user may fish per UTC day, found or not (ECHO_BOTTLE_FISHES_PER_DAY)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,14 @@ class Settings:
     """Chat node liveness: ``memory://``."""
     sms_url: str = "log://"
     """Login code delivery: ``log://`` logs codes and returns them to the client."""
+    media_url: str = "file://"
+    """Uploads: ``file:///abs/dir`` (the API serves signed URLs itself; ``file://``
+    alone means ``<data_dir>/media``) or ``s3://access:secret@host:port/bucket``."""
+    geo_url: str = "sqlite://"
+    """Bottle search: ``sqlite://`` (the store's SQLite file), ``sqlite:///path``,
+    ``memory://`` or ``opensearch://user:pass@host:9200/index``."""
+    bottle_ttl_days: float = 7.0
+    """Days a drifting bottle floats before it expires (ECHO_BOTTLE_TTL_DAYS)."""
     data_dir: Path = Path(".echosphere")
     """Where embedded mode keeps its database, media and generated key."""
     node_id: str = field(default_factory=socket.gethostname)
@@ -108,6 +130,9 @@ class Settings:
     limits: Limits = Limits()
     log_format: str = "text"
     """``text`` for people, ``json`` for log collectors (ECHO_LOG_FORMAT)."""
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector to send traces to, e.g. ``http://otel:4318`` (ECHO_OTLP_ENDPOINT);
+    tracing is off without it."""
 
 
 _T = TypeVar("_T")
@@ -159,6 +184,13 @@ def _choice(*options: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _http_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name}: {value!r} is not an http(s) URL such as http://otel:4318")
+    return value
+
+
 def _secret(name: str, value: str) -> str:
     if len(value) < 16:
         raise SettingsError(f"{name}: too short; use at least 16 random characters")
@@ -186,6 +218,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ECHO_BUS_URL": ("bus_url", _url),
     "ECHO_REGISTRY_URL": ("registry_url", _url),
     "ECHO_SMS_URL": ("sms_url", _url),
+    "ECHO_MEDIA_URL": ("media_url", _url),
+    "ECHO_GEO_URL": ("geo_url", _url),
+    "ECHO_BOTTLE_TTL_DAYS": ("bottle_ttl_days", _positive(float)),
     "ECHO_DATA_DIR": ("data_dir", lambda _n, v: Path(v)),
     "ECHO_NODE_ID": ("node_id", lambda _n, v: v),
     "ECHO_NODE_ADDRESS": ("node_address", lambda _n, v: v),
@@ -201,6 +236,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ECHO_RECALL_WINDOW": ("recall_window", _positive(float)),
     "ECHO_PRESENCE_TTL": ("presence_ttl", _positive(float)),
     "ECHO_LOG_FORMAT": ("log_format", _choice("text", "json")),
+    "ECHO_OTLP_ENDPOINT": ("otlp_endpoint", _http_url),
     "ECHO_DRAIN_TIMEOUT": ("drain_timeout", _positive(float)),
     "ECHO_ADMIN_TOKEN": ("admin_token", _secret),
 }
@@ -215,6 +251,12 @@ _LIMIT_FIELDS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ECHO_MAX_TEXT_CHARS": ("max_text_chars", _positive(int)),
     "ECHO_BAD_FRAMES": ("bad_frames", _positive(int)),
     "ECHO_BAD_FRAMES_WINDOW": ("bad_frames_window", _positive(float)),
+    "ECHO_MAX_IMAGE_BYTES": ("max_image_bytes", _positive(int)),
+    "ECHO_MAX_VOICE_BYTES": ("max_voice_bytes", _positive(int)),
+    "ECHO_MAX_VIDEO_BYTES": ("max_video_bytes", _positive(int)),
+    "ECHO_MAX_FILE_BYTES": ("max_file_bytes", _positive(int)),
+    "ECHO_BOTTLE_THROWS_PER_DAY": ("bottle_throws_per_day", _positive(int)),
+    "ECHO_BOTTLE_FISHES_PER_DAY": ("bottle_fishes_per_day", _positive(int)),
 }
 
 

@@ -1,8 +1,10 @@
 """Log output: readable lines for ``echosphere dev``, JSON lines in a cluster.
 
-Ids passed in ``extra`` (user, device, conv, node...) appear in both forms.
-Message bodies, tokens, login codes and phone numbers are never passed to
-the logger by our code.
+Ids passed in ``extra`` (user, device, conv, node...) appear in both forms,
+and so do the correlation ids of what is being handled: ``request_id`` for
+an HTTP request, ``connection_id`` for a websocket, ``trace_id`` when
+tracing is on (see ``echosphere.chat.tracing``). Message bodies, tokens,
+login codes and phone numbers are never passed to the logger by our code.
 """
 
 from __future__ import annotations
@@ -12,11 +14,30 @@ import logging
 import sys
 import time
 
+from echosphere.chat import tracing
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD |= {"color_message"}  # uvicorn's coloured duplicate of the message
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:
     return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+
+
+class CorrelationFilter(logging.Filter):
+    """Stamps each record with the correlation ids of the request or connection at hand."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = tracing.request_id.get()
+        if request is not None:
+            record.request_id = request
+        connection = tracing.connection_id.get()
+        if connection is not None:
+            record.connection_id = connection
+        trace_id = tracing.current_trace_id()
+        if trace_id is not None:
+            record.trace_id = trace_id
+        return True
 
 
 class TextFormatter(logging.Formatter):
@@ -48,6 +69,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(fmt: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(CorrelationFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -8,11 +8,27 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from echosphere.api import auth, conversations, friends, groups, health, nodes, openapi, users
+from echosphere.api import (
+    auth,
+    bottles,
+    conversations,
+    feed,
+    friends,
+    groups,
+    health,
+    links,
+    media,
+    nodes,
+    observe,
+    openapi,
+    users,
+    web,
+)
 from echosphere.api.routing import Call, Endpoint, Router, error_response, json_response, to_route
 from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
@@ -37,6 +53,11 @@ ROUTERS = (
     groups.router,
     conversations.router,
     nodes.router,
+    web.router,
+    media.router,
+    feed.router,
+    bottles.router,
+    links.router,
 )
 
 
@@ -78,9 +99,11 @@ def build_api(
     extra_routes: Sequence[BaseRoute] = (),
     draining: Callable[[], bool] = lambda: False,
 ) -> Starlette:
+    extra_routes = [*extra_routes, observe.metrics_route()]
     app = Starlette(
         routes=[*(to_route(e, platform) for e in endpoints(api=api)), *extra_routes],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[Middleware(observe.RequestIds)],
     )
     mounted = [r for r in extra_routes if isinstance(r, Route)]
     app.state.openapi = openapi.build_document(endpoints(), mounted=mounted)

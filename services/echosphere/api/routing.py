@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from echosphere.api import observe
+from echosphere.chat import metrics
 from echosphere.chat.platform import Platform
 from echosphere.core.errors import EchoError, InvalidInput, RateLimited, Unauthorized
 from echosphere.core.ids import DeviceId, UserId
@@ -126,6 +128,7 @@ def client_ip(request: Request) -> str:
 async def check_rate(platform: Platform, key: str, limit: Any) -> None:
     wait = await platform.kv.take_token(f"rl:{key}", rate=limit.rate, burst=limit.burst)
     if wait > 0:
+        metrics.RATE_LIMITED.labels(key.partition(":")[0]).inc()
         raise RateLimited(wait)
 
 
@@ -171,7 +174,8 @@ def to_route(endpoint: Endpoint, platform: Platform) -> Route:
             return Response(status_code=204)
         return json_response(result, endpoint.status)
 
-    return Route(endpoint.path, serve, methods=[endpoint.method], name=endpoint.summary)
+    handle = observe.observed(endpoint.method, endpoint.path, serve)
+    return Route(endpoint.path, handle, methods=[endpoint.method], name=endpoint.summary)
 
 
 def error_response(error: EchoError) -> Response:

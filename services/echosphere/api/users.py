@@ -13,9 +13,11 @@ from starlette.responses import Response
 
 from echosphere.api import views
 from echosphere.api.routing import Call, Router
+from echosphere.chat.media import MediaLibrary
 from echosphere.chat.platform import Platform
 from echosphere.core.errors import Conflict, InvalidInput, NotFound
 from echosphere.core.ids import UserId
+from echosphere.core.media import MediaKind, UseScope
 from echosphere.core.models import User
 from echosphere.core.phone import normalize_phone
 
@@ -33,6 +35,16 @@ class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
     region: str | None = None
     handle: str | None = None
     discoverable_by_phone: bool | None = None
+    feed_cover: str | None = None
+    chat_background: str | None = None
+
+
+PICTURES = {
+    "avatar": UseScope.AVATAR,
+    "feed_cover": UseScope.FEED_COVER,
+    "chat_background": UseScope.CHAT_BACKGROUND,
+}
+"""Profile fields holding the key of an image I uploaded ("" clears them)."""
 
 
 async def get_user_or_404(platform: Platform, user_id: str) -> User:
@@ -49,7 +61,7 @@ async def me(call: Call[None]) -> dict[str, Any]:
 
 def _checked_changes(change: ProfileChange) -> dict[str, Any]:
     changes = {k: v for k, v in msgspec.structs.asdict(change).items() if v is not None}
-    limits = {"nickname": 40, "bio": 280, "region": 64, "avatar": 512}
+    limits = {"nickname": 40, "bio": 280, "region": 64}
     for name, longest in limits.items():
         if name in changes and len(changes[name]) > longest:
             raise InvalidInput("too_long", f"{name} is longer than {longest} characters")
@@ -58,17 +70,39 @@ def _checked_changes(change: ProfileChange) -> dict[str, Any]:
     return changes
 
 
+async def _claim_pictures(call: Call[Any], changes: dict[str, Any]) -> None:
+    """Pictures must be my own uploaded images; each is recorded where it is shown."""
+    library = MediaLibrary(call.platform)
+    for name, scope in PICTURES.items():
+        key = changes.get(name)
+        if key == "":
+            changes[name] = None
+        elif key is not None:
+            await library.claim(call.user, key, {MediaKind.IMAGE})
+            await library.record(key, scope, call.user)
+
+
 @router.route(
     "PATCH",
     "/api/me",
-    summary="Change my profile",
+    summary="Change my profile (avatar, feed_cover, chat_background: keys of my images)",
     body=ProfileChange,
-    errors=("bad_handle", "handle_taken", "handle_change_too_soon", "too_long"),
+    errors=(
+        "bad_handle",
+        "handle_taken",
+        "handle_change_too_soon",
+        "too_long",
+        "bad_media_key",
+        "media_not_yours",
+        "media_kind",
+        "media_not_uploaded",
+    ),
 )
 async def update_me(call: Call[ProfileChange]) -> dict[str, Any]:
     platform = call.platform
     user = await get_user_or_404(platform, call.user)
     changes = _checked_changes(call.body)
+    await _claim_pictures(call, changes)
     handle = changes.pop("handle", None)
     if handle is not None and handle.lower() != user.handle:
         handle = handle.lower()
@@ -99,6 +133,7 @@ async def get_user(call: Call[None]) -> dict[str, Any]:
         **views.public_user(user),
         "is_friend": friend is not None,
         "remark": friend.remark if friend else "",
+        "feed_cover": user.feed_cover if friend or user.id == call.user else None,
     }
 
 

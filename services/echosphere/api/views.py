@@ -37,6 +37,8 @@ def own_user(user: User) -> dict[str, Any]:
         "discoverable_by_phone": user.discoverable_by_phone,
         "handle_changed_at": user.handle_changed_at,
         "created_at": user.created_at,
+        "feed_cover": user.feed_cover,
+        "chat_background": user.chat_background,
     }
 
 

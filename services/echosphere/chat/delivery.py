@@ -5,7 +5,8 @@ one envelope per target node on the bus (routing by directory); when the
 recipients are spread over most live nodes it publishes once to all of them
 instead. Frames for this very node skip the bus. The envelope carries the
 frame already encoded, so each node writes the same bytes to all of its
-local sockets without decoding or re-encoding it.
+local sockets without decoding or re-encoding it, with the time the message
+was stored (for the delivery latency metric) and the sender's trace context.
 
 Delivery is the fast path and may drop; the sync path guarantees.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import NamedTuple
 
 import msgspec
 
+from echosphere.chat import metrics, tracing
 from echosphere.chat.presence import Presence
 from echosphere.core.ids import DeviceId, UserId
 from echosphere.core.ports import Bus
@@ -30,9 +33,22 @@ class Envelope(msgspec.Struct, array_like=True):
     users: list[UserId]
     skip: str | None
     frame: bytes
+    op: str = ""
+    stored_at: float = 0.0
+    trace: str = ""
+    """W3C traceparent of the send, when tracing is on."""
 
 
-LocalDeliver = Callable[[Sequence[UserId], DeviceId | None, bytes], Awaitable[None]]
+class Outgoing(NamedTuple):
+    """An encoded frame on its way to sockets; one instance serves every recipient."""
+
+    frame: bytes
+    op: str
+    stored_at: float = 0.0
+    """Wall-clock time a message was stored (0 for other frames): delivery latency."""
+
+
+LocalDeliver = Callable[[Sequence[UserId], DeviceId | None, Outgoing], Awaitable[None]]
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(Envelope).decode
@@ -57,9 +73,9 @@ class Delivery:
         """Live node count, kept fresh by the node's registry loop."""
 
     async def send(
-        self, users: Sequence[UserId], frame: bytes, *, skip: DeviceId | None = None
+        self, users: Sequence[UserId], item: Outgoing, *, skip: DeviceId | None = None
     ) -> int:
-        """Route ``frame`` to the users' devices; returns the node deliveries made."""
+        """Route ``item`` to the users' devices; returns the node deliveries made."""
         targets = await self._presence.nodes_of(users)
         if not targets:
             return 0
@@ -67,13 +83,20 @@ class Delivery:
         if len(remote) >= 2 and len(targets) >= self._broadcast_ratio * self.live_nodes:
             # One publish reaches every node, this one included.
             everyone = [u for found in targets.values() for u in found]
-            await self._bus.broadcast(_encode(Envelope(users=everyone, skip=skip, frame=frame)))
+            await self._bus.broadcast(self._envelope(everyone, skip, item))
+            metrics.BUS_PUBLISHES.labels("broadcast").inc()
             return len(targets)
         if self._node_id in targets:
-            await self._local(targets[self._node_id], skip, frame)
+            await self._local(targets[self._node_id], skip, item)
         for node, found in remote.items():
-            await self._bus.publish(node, _encode(Envelope(users=found, skip=skip, frame=frame)))
+            await self._bus.publish(node, self._envelope(found, skip, item))
+            metrics.BUS_PUBLISHES.labels("direct").inc()
         return len(targets)
+
+    @staticmethod
+    def _envelope(users: list[UserId], skip: DeviceId | None, item: Outgoing) -> bytes:
+        envelope = Envelope(users, skip, item.frame, item.op, item.stored_at, tracing.traceparent())
+        return _encode(envelope)
 
     async def on_bus(self, payload: bytes) -> None:
         """Bus consumer: hand a remote envelope to this node's sockets."""
@@ -82,6 +105,10 @@ class Delivery:
         except msgspec.DecodeError:
             logger.error("undecodable bus envelope dropped")
             return
+        metrics.BUS_CONSUMED.inc()
         users = [UserId(u) for u in envelope.users]
         skip = DeviceId(envelope.skip) if envelope.skip else None
-        await self._local(users, skip, envelope.frame)
+        item = Outgoing(envelope.frame, envelope.op, envelope.stored_at)
+        parent = {"traceparent": envelope.trace} if envelope.trace else None
+        with tracing.span("deliver", parent=parent, op=envelope.op, recipients=len(users)):
+            await self._local(users, skip, item)

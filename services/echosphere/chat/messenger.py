@@ -9,14 +9,18 @@ both send through here, so both keep the same contract.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
-from echosphere.chat import access
-from echosphere.chat.delivery import Delivery
+from echosphere.chat import access, metrics, tracing
+from echosphere.chat.audiences import Audiences
+from echosphere.chat.delivery import Delivery, Outgoing
+from echosphere.chat.media import MediaLibrary
 from echosphere.chat.platform import Platform
 from echosphere.core.errors import Forbidden, InvalidInput, NotFound
 from echosphere.core.ids import DeviceId, MessageId, UserId, new_id
+from echosphere.core.media import UseScope
 from echosphere.core.models import Message, MessageDraft, MessageKind
 from echosphere.core.protocol import Send, check_body, encode
 
@@ -56,12 +60,19 @@ class Messenger:
         self._platform = platform
         self._store = platform.store
         self._delivery = delivery
+        self._audiences = Audiences(platform.store, platform.kv)
+        self._media = MediaLibrary(platform)
 
     async def send(self, user: UserId, device: DeviceId | None, frame: Send) -> Message:
         """Store and fan out one message; returns it as stored (maybe earlier, same cid)."""
+        with tracing.span("message.send", conv_kind=frame.conv[:1]):
+            return await self._send(user, device, frame)
+
+    async def _send(self, user: UserId, device: DeviceId | None, frame: Send) -> Message:
         limits = self._platform.settings.limits
         check_body(frame, max_text=limits.max_text_chars, max_body=MAX_BODY_BYTES)
-        audience = await access.writable(self._store, frame.conv, user)
+        audience = await self._audiences.writable(frame.conv, user)
+        media_key = await self._media.claim_message(user, frame.kind, frame.body)
         draft = MessageDraft(
             conv=audience.ref.conv,
             id=MessageId(new_id()),
@@ -75,8 +86,14 @@ class Messenger:
         message, created = await self._store.append_message(draft)
         if message.conv != draft.conv:
             raise InvalidInput("cid_reused", "this cid was used for another conversation")
+        if media_key is not None:
+            # Members of the conversation may now download it (recorded again on a retry).
+            await self._media.record(media_key, UseScope.CONV, message.conv, message.seq)
         if created:
-            await self._fan_out(audience.members, message_frame(message), skip=device)
+            stored_at = time.time()
+            metrics.MESSAGES_STORED.labels(audience.ref.kind).inc()
+            frame_out = message_frame(message)
+            await self._fan_out(audience.members, frame_out, skip=device, stored_at=stored_at)
         return message
 
     async def recall(self, user: UserId, conv: str, seq: int) -> Message:
@@ -116,10 +133,19 @@ class Messenger:
         await self._fan_out(others, {"op": "typing", "conv": audience.ref.conv, "user": user})
 
     async def _fan_out(
-        self, users: Sequence[UserId], frame: dict[str, Any], *, skip: DeviceId | None = None
+        self,
+        users: Sequence[UserId],
+        frame: dict[str, Any],
+        *,
+        skip: DeviceId | None = None,
+        stored_at: float = 0.0,
     ) -> None:
         try:
-            await self._delivery.send(users, encode(frame), skip=skip)
+            item = Outgoing(encode(frame), frame["op"], stored_at)
+            nodes = await self._delivery.send(users, item, skip=skip)
+            if stored_at:
+                metrics.FANOUT_MESSAGES.inc()
+                metrics.FANOUT_NODE_DELIVERIES.inc(nodes)
         except Exception:
             # Live delivery may fail; the message is stored and sync will bring it.
             logger.warning("live delivery failed", exc_info=True, extra={"op": frame["op"]})

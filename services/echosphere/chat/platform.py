@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from echosphere.chat.likes import LikeCounter
 from echosphere.chat.sessions import Sessions
 from echosphere.config import Settings
-from echosphere.core.ports import KV, Bus, Registry, SmsSender, Store
+from echosphere.core.ports import KV, Bus, GeoIndex, Media, Registry, SmsSender, Store
 from echosphere.core.tokens import TokenSigner
 
 
@@ -25,12 +26,16 @@ class Platform:
     registry: Registry
     sms: SmsSender
     signer: TokenSigner
+    media: Media
+    geo: GeoIndex
     clock: Callable[[], float] = field(default=time.time)
     """Wall clock in seconds; tests replace it."""
     sessions: Sessions = field(init=False)
+    likes: LikeCounter = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions = Sessions(self.store, self.kv, access_ttl=self.settings.access_ttl)
+        self.likes = LikeCounter(self.store, self.kv)
 
     @property
     def pepper(self) -> str:

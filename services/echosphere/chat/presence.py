@@ -64,11 +64,15 @@ class Presence:
         return {device: node for device, node in found.items() if node not in self.dead}
 
     async def nodes_of(self, users: Iterable[UserId]) -> dict[str, list[UserId]]:
-        """node -> the given users with at least one device on it."""
+        """node -> the given users with at least one device on it (one KV round trip)."""
+        wanted = list(dict.fromkeys(users))
+        found = await self._kv.hgetall_many([_user_key(user) for user in wanted])
+        dead = self.dead
         by_node: dict[str, list[UserId]] = {}
-        for user in users:
-            for node in set((await self.devices(user)).values()):
-                by_node.setdefault(node, []).append(user)
+        for user, devices in zip(wanted, found, strict=True):
+            for node in set(devices.values()):
+                if node not in dead:
+                    by_node.setdefault(node, []).append(user)
         return by_node
 
     async def sweep(self, *, live: Collection[str], sweeper: str) -> list[str]:

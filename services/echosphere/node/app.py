@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from echosphere.chat import metrics, tracing
 from echosphere.chat.delivery import Delivery
 from echosphere.chat.messenger import Messenger
 from echosphere.chat.platform import Platform
@@ -124,6 +125,7 @@ class ChatNode:
         return claims
 
     async def serve(self, websocket: WebSocket) -> None:
+        tracing.connection_id.set(tracing.new_correlation_id())  # this connection's task only
         # Accept before judging, so a refusal reaches the client as a close code
         # with a reason rather than a bare HTTP 403 at the handshake.
         offered = websocket.scope.get("subprotocols", [])
@@ -147,6 +149,8 @@ class ChatNode:
         if isinstance(previous, Session):
             previous.end(CLOSE_REPLACED, "replaced by a newer connection of this device")
         await self.presence.connected(user, device, self.node_id)
+        metrics.CONNECTIONS_OPENED.inc()
+        metrics.CONNECTIONS.inc()
         logger.debug("session opened", extra={"user": user, "device": device})
         hello = {
             "op": "hello",
@@ -159,6 +163,7 @@ class ChatNode:
         try:
             await session.run(hello)
         finally:
+            metrics.CONNECTIONS.dec()
             self.hub.remove(session)
             if self.hub.current(user, device) is None:
                 with contextlib.suppress(Exception):

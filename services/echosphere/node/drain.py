@@ -15,6 +15,8 @@ import random
 import time
 from typing import TYPE_CHECKING
 
+from echosphere.chat import metrics
+from echosphere.chat.delivery import Outgoing
 from echosphere.core.protocol import encode
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ async def drain(node: ChatNode, *, within: float, batch: int = 100, pause: float
     """Drain ``node``; returns the connections left when it gave up (0 when empty)."""
     deadline = time.monotonic() + within
     node.draining = True
+    metrics.DRAINS.inc()
+    metrics.DRAINING.set(1)
     logger.info("drain started", extra={"node": node.node_id, "connections": len(node.hub)})
     await _report(node)
     # Spread reconnections over about a second so the other nodes are not stampeded.
@@ -38,11 +42,12 @@ async def drain(node: ChatNode, *, within: float, batch: int = 100, pause: float
         for outlet in fresh:
             told.add(id(outlet))
             hint = random.randint(0, 1000)
-            outlet.push(encode({"op": "drain", "retry_after_ms": hint}))
+            outlet.push(Outgoing(encode({"op": "drain", "retry_after_ms": hint}), "drain"))
             outlet.end(CLOSE_GOING_AWAY, "node draining; reconnect elsewhere")
         await _report(node)
         await asyncio.sleep(pause)
     left = len(node.hub)
+    metrics.DRAIN_LEFT.set(left)
     await _report(node)
     logger.info("drain finished", extra={"node": node.node_id, "connections_left": left})
     return left

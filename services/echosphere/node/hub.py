@@ -12,6 +12,8 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from echosphere.chat import metrics
+from echosphere.chat.delivery import Outgoing
 from echosphere.core.ids import DeviceId, UserId
 
 logger = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ class Outlet(Protocol):
     user: UserId
     device: DeviceId
 
-    def push(self, frame: bytes) -> bool:
+    def push(self, item: Outgoing) -> bool:
         """Queue a frame; False if the outbox is full."""
         ...
 
@@ -68,10 +70,20 @@ class Hub:
     def users(self) -> list[UserId]:
         return list(self._users)
 
-    async def deliver(self, users: Sequence[UserId], skip: DeviceId | None, frame: bytes) -> None:
+    async def deliver(self, users: Sequence[UserId], skip: DeviceId | None, item: Outgoing) -> None:
+        """Queue ``item`` on every socket of ``users`` here, in one pass without awaiting."""
+        pushed = 0
         for user in set(users):
-            for device, outlet in list(self._users.get(user, {}).items()):
-                if device != skip and not outlet.push(frame):
+            devices = self._users.get(user)
+            if not devices:
+                continue
+            for device, outlet in list(devices.items()):
+                if device == skip:
+                    continue
+                if outlet.push(item):
+                    pushed += 1
+                else:
                     logger.warning("outbox full; closing slow connection", extra={"user": user})
                     outlet.overflow()
+        metrics.SOCKET_DELIVERIES.inc(pushed)
         await asyncio.sleep(0)

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from echosphere.chat import history
+from echosphere.chat import history, metrics
+from echosphere.chat.delivery import Outgoing
 from echosphere.chat.messenger import ack_frame, message_frame
 from echosphere.core import protocol
 from echosphere.core.errors import EchoError
 from echosphere.core.ids import DeviceId, UserId
 from echosphere.core.protocol import ProtocolError, encode, error_frame
+from echosphere.node.outbox import Outbox
 
 if TYPE_CHECKING:
     from echosphere.node.app import ChatNode
@@ -70,18 +72,19 @@ class Session:
         self.websocket = websocket
         self.user = user
         self.device = device
-        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue(OUTBOX_FRAMES)
+        self.outbox: Outbox[Outgoing | None] = Outbox(OUTBOX_FRAMES)
         self._close: tuple[int, str] | None = None
         limits = node.platform.settings.limits
         self._sends = Bucket(limits.rate_send.rate, limits.rate_send.burst)
         self._typing = Bucket(1.0, 3)
-        self._bad: deque[float] = deque()
+        self._bad: deque[float] | None = None
+        """When recent bad frames came; made on the first one."""
 
     # -- Outlet, used by the hub -------------------------------------------------
 
-    def push(self, frame: bytes) -> bool:
+    def push(self, item: Outgoing) -> bool:
         try:
-            self.outbox.put_nowait(frame)
+            self.outbox.put_nowait(item)
         except asyncio.QueueFull:
             return False
         return True
@@ -105,7 +108,7 @@ class Session:
     # -- the loops --------------------------------------------------------------
 
     async def reply(self, frame: dict[str, Any]) -> None:
-        await self.outbox.put(encode(frame))
+        await self.outbox.put(Outgoing(encode(frame), frame["op"]))
 
     async def run(self, hello: dict[str, Any]) -> None:
         writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.device}")
@@ -124,8 +127,11 @@ class Session:
 
     async def _write(self) -> None:
         try:
-            while (frame := await self.outbox.get()) is not None:
-                await self.websocket.send_text(frame.decode())
+            while (item := await self.outbox.get()) is not None:
+                await self.websocket.send_text(item.frame.decode())
+                metrics.frame_out(item.op).inc()
+                if item.stored_at:
+                    metrics.DELIVERY_SECONDS.observe(time.time() - item.stored_at)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
         code, reason = self._close or (1000, "")
@@ -137,9 +143,9 @@ class Session:
         settings = self.node.platform.settings
         while self._close is None:
             try:
-                message = await asyncio.wait_for(
-                    self.websocket.receive(), timeout=settings.idle_timeout
-                )
+                # A timeout scope, not wait_for: no extra task per frame.
+                async with asyncio.timeout(settings.idle_timeout):
+                    message = await self.websocket.receive()
             except TimeoutError:
                 raise Closing(1000, "idle timeout") from None
             if message["type"] == "websocket.disconnect":
@@ -159,9 +165,12 @@ class Session:
             cid = getattr(frame, "cid", None)
             await self._dispatch(frame)
         except ProtocolError as error:
+            metrics.frame_in("invalid").inc()
+            metrics.refused(error.code, "ws")
             self._count_bad()
             await self.reply(error_frame(error.code, error.message, error.cid))
         except EchoError as error:
+            metrics.refused(error.code, "ws")
             await self.reply(error_frame(error.code, error.message, cid))
         except Closing:
             raise
@@ -173,17 +182,20 @@ class Session:
     def _count_bad(self) -> None:
         limits = self.node.platform.settings.limits
         now = time.monotonic()
-        self._bad.append(now)
-        while self._bad and self._bad[0] < now - limits.bad_frames_window:
-            self._bad.popleft()
-        if len(self._bad) >= limits.bad_frames:
+        bad = self._bad = self._bad or deque()
+        bad.append(now)
+        while bad and bad[0] < now - limits.bad_frames_window:
+            bad.popleft()
+        if len(bad) >= limits.bad_frames:
             raise Closing(CLOSE_POLICY, "too many bad frames")
 
     async def _dispatch(self, frame: protocol.ClientFrame) -> None:
         messenger = self.node.messenger
+        metrics.frame_in(str(frame.__struct_config__.tag)).inc()
         match frame:
             case protocol.Send():
                 if not self._sends.take():
+                    metrics.RATE_LIMITED.labels("send").inc()
                     raise Closing(CLOSE_POLICY, "send rate exceeded")
                 message = await messenger.send(self.user, self.device, frame)
                 await self.reply(ack_frame(message))
@@ -218,6 +230,6 @@ class Session:
         done: dict[str, int] = {}
         async for page in history.sync(self.node.platform.store, self.user, cursors):
             for message in page.messages:
-                await self.outbox.put(encode(message_frame(message)))
+                await self.outbox.put(Outgoing(encode(message_frame(message)), "msg"))
             done[page.conv] = page.upto
         await self.reply({"op": "synced", "cursors": done})
