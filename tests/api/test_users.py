@@ -42,7 +42,6 @@ async def test_profile_fields_change(client: httpx.AsyncClient) -> None:
     account = await login(client)
     change = {
         "nickname": "Ada",
-        "avatar": "media/ada.png",
         "bio": "counting",
         "gender": "female",
         "region": "London",
