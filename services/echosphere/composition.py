@@ -80,48 +80,55 @@ def _scheme(url: str) -> str:
     return urlsplit(url).scheme
 
 
+STORES: dict[str, Callable[[str], Store]] = {
+    "sqlite": SqliteStore.from_url,
+    "mongodb": MongoStore.from_url,
+}
+KVS: dict[str, Callable[[str], KV]] = {
+    "memory": lambda _url: MemoryKV(),
+    "redis": RedisKV.from_url,
+}
+BUSES: dict[str, Callable[[str], Bus]] = {
+    "memory": lambda _url: MemoryBus(),
+    "amqp": AmqpBus.from_url,
+}
+REGISTRIES: dict[str, Callable[[str], Registry]] = {
+    "memory": lambda _url: MemoryRegistry(),
+    "zookeeper": ZookeeperRegistry.from_url,
+    "k8s-lease": LeaseRegistry.from_url,
+}
+SMS_SENDERS: dict[str, Callable[[str], SmsSender]] = {
+    "log": lambda _url: LogSms(),
+}
+"""Adapters by URL scheme: adding a technology is one module in ``backends`` and one
+line here (and its scheme in ``config.SCHEMES``)."""
+
+
+def _adapter(variable: str, adapters: dict[str, Callable[[str], _A]], url: str) -> _A:
+    make = adapters.get(_scheme(url))
+    if make is None:
+        raise SettingsError(f"{variable}: no adapter for {url!r}")
+    return make(url)
+
+
 def build_store(url: str) -> Store:
-    scheme = _scheme(url)
-    if scheme == "sqlite":
-        return SqliteStore.from_url(url)
-    if scheme == "mongodb":
-        return MongoStore.from_url(url)
-    raise SettingsError(f"ECHO_STORE_URL: no adapter for {url!r}")
+    return _adapter("ECHO_STORE_URL", STORES, url)
 
 
 def build_kv(url: str) -> KV:
-    scheme = _scheme(url)
-    if scheme == "memory":
-        return MemoryKV()
-    if scheme == "redis":
-        return RedisKV.from_url(url)
-    raise SettingsError(f"ECHO_KV_URL: no adapter for {url!r}")
+    return _adapter("ECHO_KV_URL", KVS, url)
 
 
 def build_bus(url: str) -> Bus:
-    scheme = _scheme(url)
-    if scheme == "memory":
-        return MemoryBus()
-    if scheme == "amqp":
-        return AmqpBus.from_url(url)
-    raise SettingsError(f"ECHO_BUS_URL: no adapter for {url!r}")
+    return _adapter("ECHO_BUS_URL", BUSES, url)
 
 
 def build_registry(url: str) -> Registry:
-    scheme = _scheme(url)
-    if scheme == "memory":
-        return MemoryRegistry()
-    if scheme == "zookeeper":
-        return ZookeeperRegistry.from_url(url)
-    if scheme == "k8s-lease":
-        return LeaseRegistry.from_url(url)
-    raise SettingsError(f"ECHO_REGISTRY_URL: no adapter for {url!r}")
+    return _adapter("ECHO_REGISTRY_URL", REGISTRIES, url)
 
 
 def build_sms(url: str) -> SmsSender:
-    if _scheme(url) == "log":
-        return LogSms()
-    raise SettingsError(f"ECHO_SMS_URL: no adapter for {url!r}")
+    return _adapter("ECHO_SMS_URL", SMS_SENDERS, url)
 
 
 def build_media(settings: Settings) -> Media:

@@ -65,7 +65,7 @@ async def test_location_is_coarsened_before_it_is_stored(
     exact = {"lat": 48.856613, "lon": 2.352222}
     thrown = await throw(client, ada, **exact)
     assert (thrown["lat"], thrown["lon"]) != (exact["lat"], exact["lon"])
-    assert distance_km(exact["lat"], exact["lon"], thrown["lat"], thrown["lon"]) < 0.75  # type: ignore[arg-type]
+    assert distance_km(exact["lat"], exact["lon"], thrown["lat"], thrown["lon"]) < 0.75
     stored = await server.platform.store.get_bottle(str(thrown["id"]))
     assert stored is not None and (stored.lat, stored.lon) == (thrown["lat"], thrown["lon"])
 

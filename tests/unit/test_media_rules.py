@@ -83,7 +83,7 @@ def test_links_round_trip() -> None:
     """Add and join links parse back to what made them."""
     assert parse_link(add_link("ada")) == AddLink("ada")
     group = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
-    assert parse_link(join_link(group, "123.abc")) == JoinLink(group, "123.abc")  # type: ignore[arg-type]
+    assert parse_link(join_link(group, "123.abc")) == JoinLink(group, "123.abc")
 
 
 @pytest.mark.parametrize(
