@@ -14,7 +14,6 @@ Every row runs against a fresh world of accounts around one ``owner``:
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 from urllib.parse import quote
 
@@ -22,16 +21,9 @@ import httpx
 import pytest
 
 from tests.support.accounts import Account, befriend, login, make_group
-from tests.support.checks import expect_error
+from tests.support.matrix import COLUMNS, World, check_row, row
 
 TEXT = {"cid": "matrix", "kind": "text", "body": {"text": "hello"}}
-
-
-@dataclasses.dataclass
-class World:
-    accounts: dict[str, Account]
-    names: dict[str, str]
-    """Values for the placeholders in a row's path: ids, conversations, phones."""
 
 
 def _direct(a: Account, b: Account) -> str:
@@ -91,19 +83,6 @@ async def _build_world(client: httpx.AsyncClient) -> World:
         friend_phone=quote(accounts["friend"].phone),
     )
     return World(accounts, names)
-
-
-def row(
-    name: str,
-    actor: str,
-    method: str,
-    path: str,
-    status: int,
-    code: str | None = None,
-    body: dict[str, Any] | None = None,
-) -> Any:
-    """One matrix row: ``actor`` calls ``method path`` and gets ``status`` (and ``code``)."""
-    return pytest.param(actor, method, path, body, status, code, id=name)
 
 
 USERS = [
@@ -435,18 +414,8 @@ CONVERSATIONS = [
 ]
 
 
-def _fill(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**names)
-    if isinstance(value, list):
-        return [_fill(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, names) for k, v in value.items()}
-    return value
-
-
 @pytest.mark.parametrize(
-    ("actor", "method", "path", "body", "status", "code"),
+    COLUMNS,
     [*USERS, *FRIENDS, *GROUPS, *CONVERSATIONS],
 )
 async def test_authorization(
@@ -460,16 +429,13 @@ async def test_authorization(
 ) -> None:
     """The actor gets the row's status and code, and never sees the owner's phone."""
     world = await _build_world(client)
-    account = world.accounts[actor]
-    answer = await client.request(
-        method,
-        _fill(path, world.names),
-        json=_fill(body, world.names),
-        headers=account.headers,
+    await check_row(
+        client,
+        world,
+        actor=actor,
+        method=method,
+        path=path,
+        body=body,
+        status=status,
+        code=code,
     )
-    if code is None:
-        assert answer.status_code == status, answer.text
-    else:
-        expect_error(answer, status, code)
-    if actor != "owner":
-        assert world.accounts["owner"].phone not in answer.text

@@ -14,21 +14,14 @@ chat background ``M_bg``, and threw bottle ``B``, which ``friend`` fished.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.accounts import Account, befriend, login, make_group
-from tests.support.checks import expect_error
+from tests.support.accounts import befriend, login, make_group
+from tests.support.matrix import COLUMNS, World, check_row, row
 from tests.support.media import direct, send, upload
-
-
-@dataclasses.dataclass
-class World:
-    accounts: dict[str, Account]
-    names: dict[str, str]
 
 
 async def _build_world(client: httpx.AsyncClient) -> World:
@@ -73,18 +66,6 @@ async def _build_world(client: httpx.AsyncClient) -> World:
     assert fished.status_code == 200, fished.text
     names.update(G=group["id"], D=direct(owner, friend))
     return World(accounts, names)
-
-
-def row(
-    name: str,
-    actor: str,
-    method: str,
-    path: str,
-    status: int,
-    code: str | None = None,
-    body: dict[str, Any] | None = None,
-) -> Any:
-    return pytest.param(actor, method, path, body, status, code, id=name)
 
 
 MEDIA = "/api/media/{%s}?as=json"
@@ -226,18 +207,8 @@ BOTTLE_ROWS = [
 ]
 
 
-def _fill(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**names)
-    if isinstance(value, list):
-        return [_fill(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, names) for k, v in value.items()}
-    return value
-
-
 @pytest.mark.parametrize(
-    ("actor", "method", "path", "body", "status", "code"),
+    COLUMNS,
     [*MEDIA_ROWS, *POST_ROWS, *LIKE_ROWS, *COMMENT_ROWS, *LINK_ROWS, *BOTTLE_ROWS],
 )
 async def test_social_authorization(
@@ -251,15 +222,13 @@ async def test_social_authorization(
 ) -> None:
     """The actor gets the row's status and code, and never sees the owner's phone."""
     world = await _build_world(client)
-    answer = await client.request(
-        method,
-        _fill(path, world.names),
-        json=_fill(body, world.names),
-        headers=world.accounts[actor].headers,
+    await check_row(
+        client,
+        world,
+        actor=actor,
+        method=method,
+        path=path,
+        body=body,
+        status=status,
+        code=code,
     )
-    if code is None:
-        assert answer.status_code == status, answer.text
-    else:
-        expect_error(answer, status, code)
-    if actor != "owner":
-        assert world.accounts["owner"].phone not in answer.text
