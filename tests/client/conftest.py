@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from echosphere.client import ChatClient, Session, dev_login
+from echosphere.core.ids import direct_conv
 from tests.support.accounts import Account, new_phone
 from tests.support.server import RunningServer
 from tests.support.watcher import WAIT, Watcher
@@ -47,8 +48,7 @@ def port_of(server: RunningServer) -> int:
 
 
 def direct(a: User, b: User) -> str:
-    low, high = sorted((a.id, b.id))
-    return f"d:{low}:{high}"
+    return direct_conv(a.id, b.id)
 
 
 class Opener(Protocol):

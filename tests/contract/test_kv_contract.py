@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from echosphere.backends.redis_kv import RedisKV
+from echosphere.bench.launcher import free_port
 from echosphere.core.errors import Unavailable
 from echosphere.core.ports import KV
 
@@ -242,16 +242,9 @@ async def test_ping_answers(kv: KV) -> None:
 # --- Redis specifics --------------------------------------------------------
 
 
-def _unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def test_redis_on_a_closed_port_is_unavailable_at_start() -> None:
     """Starting a RedisKV whose server is not there raises Unavailable."""
-    kv = RedisKV.from_url(f"redis://127.0.0.1:{_unused_port()}/0")
+    kv = RedisKV.from_url(f"redis://127.0.0.1:{free_port()}/0")
     try:
         with pytest.raises(Unavailable) as raised:
             await kv.start()

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from echosphere.client import ChatClient, Session, dev_login
+from echosphere.core.ids import direct_conv
 from tests.support.accounts import Account, befriend, make_group, new_phone
 from tests.support.cluster import Cluster, run_cluster
 from tests.support.watcher import Watcher
@@ -28,8 +29,7 @@ def account(session: Session, phone: str) -> Account:
 
 
 def direct(a: Session, b: Session) -> str:
-    low, high = sorted((a.user, b.user))
-    return f"d:{low}:{high}"
+    return direct_conv(a.user, b.user)
 
 
 @contextlib.asynccontextmanager

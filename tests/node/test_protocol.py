@@ -8,14 +8,14 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from echosphere.core.ids import direct_conv
 from tests.support.accounts import Account, befriend, login
 from tests.support.raw_ws import raw_socket
 from tests.support.server import RunningServer
 
 
 def direct(a: Account, b: Account) -> str:
-    low, high = sorted((a.id, b.id))
-    return f"d:{low}:{high}"
+    return direct_conv(a.id, b.id)
 
 
 def text(conv: str, cid: str, words: str = "hello") -> dict[str, object]:

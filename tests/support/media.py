@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from echosphere.core.ids import direct_conv
 from tests.support.accounts import Account
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -13,8 +14,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
 def direct(a: Account, b: Account) -> str:
-    low, high = sorted((a.id, b.id))
-    return f"d:{low}:{high}"
+    return direct_conv(a.id, b.id)
 
 
 async def declare(

@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,12 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
+from echosphere.bench.launcher import free_port
 from echosphere.chat.platform import Platform
 from echosphere.composition import Role, build_app, build_platform, dev_settings
 from echosphere.config import Limits, RateLimit, Settings, load_settings
 
 GENEROUS = RateLimit(rate=10_000.0, burst=10_000)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def embedded_settings(data_dir: Path, **changes: object) -> Settings:
